@@ -1,0 +1,151 @@
+"""`create_app`: the ASGI application, wired with its storage, graphs and worker."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiosqlite
+from fastapi import FastAPI
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from langgraph.store.sqlite.aio import AsyncSqliteStore
+
+from interlock._version import __version__
+from interlock.api import assistants, runs, system, threads
+from interlock.api.errors import install_error_handlers
+from interlock.api.responses import JSONResponse
+from interlock.api.schemas import run_to_wire
+from interlock.config import ProjectConfig, Settings, load_project
+from interlock.events.memory import InProcessNotifier
+from interlock.execution.executor import Executor
+from interlock.execution.webhooks import WebhookSender
+from interlock.execution.worker import Worker
+from interlock.graphs import GraphRegistry
+from interlock.models import Run
+from interlock.service import state
+from interlock.service.assistants import create_default_assistants
+from interlock.service.context import ServiceContext
+from interlock.storage.base import Storage
+from interlock.storage.sqlite import BUSY_TIMEOUT_MS, SQLiteStorage
+
+__all__ = ["create_app"]
+
+logger = logging.getLogger("interlock")
+
+
+async def _sqlite_connection(path: Path, *, autocommit: bool) -> aiosqlite.Connection:
+    # The saver commits its own transactions; the store expects autocommit, as the
+    # connections their `from_conn_string` helpers open.
+    conn = await aiosqlite.connect(path, isolation_level=None if autocommit else "DEFERRED")
+    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    await conn.execute("PRAGMA journal_mode = WAL")
+    await conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+def create_app(
+    settings: Settings,
+    *,
+    project: ProjectConfig | None = None,
+    registry: GraphRegistry | None = None,
+    storage: Storage | None = None,
+) -> FastAPI:
+    """Build the application.
+
+    Graphs are imported here, before anything listens, so a broken graph or config
+    is reported at once (`ConfigError`). The database opens when the app starts.
+
+    Args:
+        settings: the server settings.
+        project: the parsed langgraph.json; read from `settings.config` when omitted.
+        registry: graphs to serve; imported from the project when omitted.
+        storage: the storage back end; a `SQLiteStorage` on `settings.database` when omitted.
+    """
+    if registry is None:
+        registry = GraphRegistry()
+        registry.load_project(project or load_project(settings.config))
+    db_path = settings.database_path()
+    graphs = registry
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        store_db = storage or SQLiteStorage(db_path)
+        saver_conn = await _sqlite_connection(db_path, autocommit=False)
+        memory_conn = await _sqlite_connection(db_path, autocommit=True)
+        webhooks = WebhookSender(settings.webhook_timeout)
+        try:
+            saver = AsyncSqliteSaver(saver_conn)
+            await saver.setup()
+            memory = AsyncSqliteStore(memory_conn)
+            await memory.setup()
+            await store_db.open()
+            graphs.bind(saver, memory)
+            notifier = InProcessNotifier()
+            holder: list[ServiceContext] = []
+
+            async def on_run_end(run: Run) -> None:
+                await _after_run(holder[0], webhooks, run)
+
+            async def on_rollback(run: Run) -> None:
+                await state.delete_run_checkpoints(holder[0], run.thread_id, run.run_id)
+
+            worker = Worker(
+                store_db,
+                Executor(graphs),
+                notifier,
+                n_jobs=settings.n_jobs,
+                poll_interval=settings.poll_interval,
+                on_run_end=on_run_end,
+                on_rollback=on_rollback,
+            )
+            ctx = ServiceContext(
+                settings=settings,
+                storage=store_db,
+                registry=graphs,
+                notifier=notifier,
+                worker=worker,
+            )
+            holder.append(ctx)
+            await create_default_assistants(ctx)
+            app.state.ctx = ctx
+            await worker.start()
+            logger.info("Interlock %s serving graphs: %s", __version__, ", ".join(graphs.graph_ids))
+            try:
+                yield
+            finally:
+                await worker.stop()
+        finally:
+            await webhooks.close()
+            await store_db.close()
+            await memory_conn.close()
+            await saver_conn.close()
+
+    app = FastAPI(
+        title="Interlock",
+        version=__version__,
+        description="A LangGraph Server API with durable human-in-the-loop.",
+        lifespan=lifespan,
+        default_response_class=JSONResponse,
+    )
+    install_error_handlers(app)
+    for router in (system.router, assistants.router, threads.router, runs.router):
+        app.include_router(router)
+    return app
+
+
+async def _after_run(ctx: ServiceContext, webhooks: WebhookSender, run: Run) -> None:
+    webhook = run.kwargs.get("webhook")
+    if webhook:
+        thread = await ctx.storage.get_thread(run.thread_id)
+        payload = run_to_wire(run) | {
+            "values": thread.values if thread else None,
+            "output": run.output,
+            "error": thread.error if thread else None,
+        }
+        webhooks.send(webhook, payload)
+    if run.temporary and run.on_completion == "delete":
+        await ctx.storage.delete_thread(run.thread_id)
+        await state.delete_checkpoints(ctx, run.thread_id)

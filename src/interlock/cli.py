@@ -1,0 +1,121 @@
+"""The `interlock` command: `dev` and `serve` run the API with its in-process worker pool."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import socket
+import sys
+from pathlib import Path
+
+import click
+import uvicorn
+
+from interlock._version import __version__
+from interlock.config import DEFAULT_PORT, Settings
+from interlock.errors import ConfigError, PortInUseError
+
+__all__ = ["main"]
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Bind the listening socket ourselves, so a taken port fails loudly instead of moving.
+
+    Raises:
+        PortInUseError: something already listens there.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            msg = (
+                f"Port {port} on {host} is already in use. Stop the process holding it "
+                f"or choose another port with --port."
+            )
+            raise PortInUseError(msg) from exc
+        raise PortInUseError(f"Cannot listen on {host}:{port}: {exc.strerror}.") from exc
+    sock.set_inheritable(True)
+    return sock
+
+
+def _serve(settings: Settings, log_level: str) -> None:
+    from interlock.api.app import create_app  # imported late: `--help` stays fast
+
+    logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    try:
+        sock = bind_socket(settings.host, settings.port)
+        app = create_app(settings)
+    except (ConfigError, PortInUseError) as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, timeout_graceful_shutdown=15)
+    server = uvicorn.Server(config)
+    click.echo(
+        f"Interlock {__version__} listening on http://{settings.host}:{settings.port} "
+        f"(database {settings.database_path()})",
+        err=True,
+    )
+    server.run(sockets=[sock])
+    if not server.started:
+        sys.exit(3)
+
+
+def _options(fn: click.decorators.FC) -> click.decorators.FC:
+    options = [
+        click.option(
+            "--config",
+            type=click.Path(path_type=Path, dir_okay=False),
+            default=Path("langgraph.json"),
+            show_default=True,
+            help="The langgraph.json of the project.",
+        ),
+        click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind."),
+        click.option("--port", type=int, default=DEFAULT_PORT, show_default=True, help="Port."),
+        click.option(
+            "--database",
+            default=None,
+            help="SQLite file (default: .interlock/interlock.db next to the config).",
+        ),
+        click.option(
+            "--n-jobs", type=int, default=10, show_default=True, help="Runs executed at once."
+        ),
+        click.option(
+            "--log-level",
+            type=click.Choice(["debug", "info", "warning", "error"]),
+            default="info",
+            show_default=True,
+        ),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+@click.group(context_settings={"auto_envvar_prefix": "INTERLOCK"})
+@click.version_option(__version__, prog_name="interlock")
+def main() -> None:
+    """Interlock: a LangGraph Server API with durable human-in-the-loop."""
+
+
+@main.command()
+@_options
+def dev(
+    config: Path, host: str, port: int, database: str | None, n_jobs: int, log_level: str
+) -> None:
+    """Run the server on one SQLite file, with its worker pool, for development."""
+    settings = Settings(config=config, host=host, port=port, database=database, n_jobs=n_jobs)
+    _serve(settings, log_level)
+
+
+@main.command()
+@_options
+def serve(
+    config: Path, host: str, port: int, database: str | None, n_jobs: int, log_level: str
+) -> None:
+    """Run the server (API and in-process workers)."""
+    settings = Settings(config=config, host=host, port=port, database=database, n_jobs=n_jobs)
+    _serve(settings, log_level)

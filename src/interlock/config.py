@@ -1,0 +1,125 @@
+"""Settings, and the `langgraph.json` project file as `langgraph-cli` reads it."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+
+from interlock.errors import ConfigError
+
+__all__ = ["DEFAULT_PORT", "ProjectConfig", "Settings", "load_project"]
+
+DEFAULT_PORT = 2024
+"""The port every LangGraph client expects by default."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Everything a server or worker needs, built once at the edge and passed down.
+
+    Precedence is defaults < `INTERLOCK_*` environment variables < command-line flags;
+    the CLI applies it, this class only holds the result.
+    """
+
+    config: Path = Path("langgraph.json")
+    """The `langgraph.json` project file."""
+    host: str = "127.0.0.1"
+    """The interface to listen on."""
+    port: int = DEFAULT_PORT
+    """The TCP port to listen on."""
+    database: str | None = None
+    """The SQLite file; defaults to `.interlock/interlock.db` next to the config."""
+    n_jobs: int = 10
+    """How many runs the in-process worker pool executes at once."""
+    poll_interval: float = 1.0
+    """Seconds between queue polls when no wake-up arrives (wake-ups are only hints)."""
+    wait_keepalive: float = 5.0
+    """Seconds between the newline keep-alives `runs/wait` sends while a run goes on."""
+    webhook_timeout: float = 10.0
+    """Seconds a run-completion webhook POST may take."""
+
+    def database_path(self) -> Path:
+        """Return the SQLite file path, resolving the default next to the config."""
+        if self.database:
+            return Path(self.database)
+        return self.config.resolve().parent / ".interlock" / "interlock.db"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProjectConfig:
+    """The parts of `langgraph.json` Interlock uses."""
+
+    base_dir: Path
+    """The folder holding langgraph.json; relative paths start here."""
+    graphs: dict[str, str]
+    """Graph id -> `./file.py:attr` or `module:attr`."""
+    dependencies: list[Path] = field(default_factory=list)
+    """Folders added to the import path before graphs are imported."""
+    env: dict[str, str] = field(default_factory=dict)
+    """Environment variables set before graphs are imported."""
+
+
+def load_project(path: Path) -> ProjectConfig:
+    """Read and validate a `langgraph.json`.
+
+    Raises:
+        ConfigError: the file is missing, is not JSON, or a key has the wrong shape.
+    """
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        msg = f"Config file {path} not found. Pass --config with the path of your langgraph.json."
+        raise ConfigError(msg) from exc
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"Config file {path} is not valid JSON: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"Config file {path} must hold a JSON object.")
+    base = path.resolve().parent
+    graphs = raw.get("graphs")
+    if not isinstance(graphs, dict) or not graphs:
+        msg = f'{path}: "graphs" must be an object mapping graph ids to "./file.py:attr".'
+        raise ConfigError(msg)
+    for graph_id, spec in graphs.items():
+        if not isinstance(spec, str) or ":" not in spec:
+            msg = f'{path}: graph "{graph_id}" must be a string like "./file.py:graph", got {spec!r}.'
+            raise ConfigError(msg)
+    deps = raw.get("dependencies", [])
+    if not isinstance(deps, list) or not all(isinstance(d, str) for d in deps):
+        raise ConfigError(f'{path}: "dependencies" must be a list of paths.')
+    return ProjectConfig(
+        base_dir=base,
+        graphs={str(k): str(v) for k, v in graphs.items()},
+        dependencies=[(base / d).resolve() for d in deps if not _is_package_name(d)],
+        env=_load_env(path, base, raw.get("env")),
+    )
+
+
+def _is_package_name(dep: str) -> bool:
+    # "langchain_openai" style entries name pip packages, not folders; they are expected
+    # to be installed already.
+    return not (dep.startswith(".") or dep.startswith("/"))
+
+
+def _load_env(path: Path, base: Path, env: Any) -> dict[str, str]:
+    if env is None:
+        return {}
+    if isinstance(env, str):
+        env_file = base / env
+        if not env_file.is_file():
+            raise ConfigError(f'{path}: "env" names {env_file}, which does not exist.')
+        return {k: v for k, v in dotenv_values(env_file).items() if v is not None}
+    if isinstance(env, Mapping):
+        return {str(k): str(v) for k, v in env.items()}
+    raise ConfigError(f'{path}: "env" must be a path to a .env file or an object.')
+
+
+def apply_env(project: ProjectConfig) -> None:
+    """Export the project's `env` without overriding variables already set."""
+    for key, value in project.env.items():
+        os.environ.setdefault(key, value)

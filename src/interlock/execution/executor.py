@@ -1,0 +1,280 @@
+"""Execute one run: stream the graph, then describe how it ended.
+
+The executor turns what langgraph yields into the official server's outputs: the
+`runs/wait` body, the thread's status, values and pending interrupts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import langgraph.version
+from langchain_core.runnables import RunnableConfig
+from langgraph.pregel import Pregel
+from langgraph.types import Command, Send, StateSnapshot
+
+from interlock import serde
+from interlock._version import __version__
+from interlock.graphs import GraphRegistry
+from interlock.models import (
+    JSON,
+    InterruptRecord,
+    JSONObject,
+    Run,
+    RunStatus,
+    ThreadStatus,
+    utcnow,
+)
+from interlock.storage.base import RunOutcome
+
+__all__ = ["Executor", "build_command", "error_body", "thread_interrupts"]
+
+INTERRUPT_KEY = "__interrupt__"
+
+
+@dataclass(slots=True)
+class _Collected:
+    """What the stream showed: the last values chunk and the interrupt chunks."""
+
+    last_values: JSON = None
+    interrupt_chunks: int = 0
+    interrupts: list[Any] | None = None
+
+
+class Executor:
+    """Runs graphs for the worker.
+
+    Args:
+        registry: where graphs come from, bound to the checkpointer.
+    """
+
+    def __init__(self, registry: GraphRegistry) -> None:
+        self._registry = registry
+
+    async def execute(self, run: Run) -> RunOutcome:
+        """Run a graph to its end or its next pause and return the outcome.
+
+        A failure inside the graph is part of the outcome (status `error`), not an
+        exception; only cancellation propagates.
+        """
+        config = run_config(run)
+        collected = _Collected(interrupts=[])
+        graph: Pregel | None = None
+        try:
+            graph = await self._registry.get(run.graph_id, config)
+            graph_input = await self._input(run, graph, config)
+            kwargs = run.kwargs
+            context = kwargs.get("context") or None
+            stream = graph.astream(
+                graph_input,
+                config,
+                context=context,
+                stream_mode=["values", "updates"],
+                interrupt_before=kwargs.get("interrupt_before"),
+                interrupt_after=kwargs.get("interrupt_after"),
+                durability=kwargs.get("durability") or "async",
+            )
+            async for mode, chunk in stream:
+                if mode == "values":
+                    _collect_values(collected, chunk)
+        except Exception as exc:  # noqa: BLE001 -- user graph code: any failure ends the run
+            state = await _safe_state(graph, config)
+            return failed_outcome(run, exc, state)
+        state = await _safe_state(graph, config)
+        return _ended(run, collected, state)
+
+    async def current_values(self, run: Run) -> JSON:
+        """Return the thread's values as its latest checkpoint has them."""
+        graph = await self._registry.get(run.graph_id, run_config(run))
+        return _values(await _safe_state(graph, run_config(run)))
+
+    async def _input(self, run: Run, graph: Pregel, config: RunnableConfig) -> Any:
+        kwargs = run.kwargs
+        if run.attempt > 1:
+            # Taken up again after a crash: continue from this run's last checkpoint
+            # instead of feeding its input (or answer) a second time.
+            head = await graph.checkpointer.aget_tuple(  # type: ignore[union-attr]
+                {"configurable": {"thread_id": run.thread_id, "checkpoint_ns": ""}}
+            )
+            if head is not None and head.metadata.get("run_id") == run.run_id:
+                config["configurable"].pop("checkpoint_id", None)
+                return None
+        if kwargs.get("command") is not None:
+            return build_command(kwargs["command"])
+        return kwargs.get("input")
+
+
+def run_config(run: Run) -> RunnableConfig:
+    """Build the langgraph config of a run: its thread, ids, and metadata for checkpoints."""
+    kwargs = run.kwargs
+    config: dict[str, Any] = dict(kwargs.get("config") or {})
+    configurable = dict(config.get("configurable") or {})
+    configurable.update(
+        {
+            "thread_id": run.thread_id,
+            "run_id": run.run_id,
+            "graph_id": run.graph_id,
+            "assistant_id": run.assistant_id,
+            "checkpoint_ns": "",
+        }
+    )
+    checkpoint = kwargs.get("checkpoint") or {}
+    checkpoint_id = kwargs.get("checkpoint_id") or checkpoint.get("checkpoint_id")
+    if checkpoint_id:
+        configurable["checkpoint_id"] = checkpoint_id
+    config["configurable"] = configurable
+    metadata = dict(config.get("metadata") or {})
+    metadata.update(run.metadata)
+    metadata.update(
+        {
+            "graph_id": run.graph_id,
+            "assistant_id": run.assistant_id,
+            "run_id": run.run_id,
+            "thread_id": run.thread_id,
+            "run_attempt": run.attempt,
+            "langgraph_version": langgraph.version.__version__,
+            "interlock_version": __version__,
+        }
+    )
+    config["metadata"] = metadata
+    return config  # type: ignore[return-value]
+
+
+def build_command(raw: JSONObject) -> Command[Any]:
+    """Turn the wire form of a command into a langgraph `Command`."""
+    goto = raw.get("goto")
+    if isinstance(goto, dict):
+        goto = Send(goto["node"], goto.get("input"))
+    elif isinstance(goto, list):
+        goto = [Send(g["node"], g.get("input")) if isinstance(g, dict) else g for g in goto]
+    update = raw.get("update")
+    if isinstance(update, list):
+        update = [tuple(item) for item in update]
+    return Command(resume=raw.get("resume"), update=update, goto=goto or ())
+
+
+def _collect_values(collected: _Collected, chunk: Any) -> None:
+    if isinstance(chunk, dict) and INTERRUPT_KEY in chunk:
+        found = list(chunk[INTERRUPT_KEY])
+        if found:
+            collected.interrupt_chunks += 1
+            assert collected.interrupts is not None
+            collected.interrupts.extend(found)
+    collected.last_values = chunk
+
+
+async def _safe_state(graph: Pregel | None, config: RunnableConfig) -> StateSnapshot | None:
+    if graph is None:
+        return None
+    head_config: RunnableConfig = {
+        "configurable": {
+            k: v for k, v in config["configurable"].items() if k not in ("checkpoint_id",)
+        }
+    }
+    try:
+        return await graph.aget_state(head_config, subgraphs=True)
+    except Exception:  # noqa: BLE001 -- the state is informative; the run outcome matters more
+        return None
+
+
+def _output(collected: _Collected) -> JSON:
+    interrupts = collected.interrupts or []
+    if collected.interrupt_chunks > 1:
+        # Several pauses in one step: the official body lists them all, without values.
+        return {INTERRUPT_KEY: serde.interrupts_to_wire(interrupts, full=True)}
+    values = collected.last_values
+    if isinstance(values, dict) and INTERRUPT_KEY in values:
+        rendered = serde.to_jsonable({k: v for k, v in values.items() if k != INTERRUPT_KEY})
+        rendered[INTERRUPT_KEY] = serde.interrupts_to_wire(values[INTERRUPT_KEY], full=True)
+        return rendered
+    return serde.to_jsonable(values) if values is not None else {}
+
+
+def _ended(run: Run, collected: _Collected, state: StateSnapshot | None) -> RunOutcome:
+    paused = state is not None and bool(state.next)
+    return RunOutcome(
+        status=RunStatus.SUCCESS,
+        output=_output(collected),
+        thread_status=ThreadStatus.INTERRUPTED if paused else ThreadStatus.IDLE,
+        thread_values=_values(state),
+        thread_interrupts=thread_interrupts(state),
+        pending_interrupts=interrupt_records(run, state),
+    )
+
+
+def error_body(exc: BaseException) -> JSONObject:
+    """The official `{"error", "message"}` description of an exception."""
+    return {"error": type(exc).__name__, "message": str(exc)}
+
+
+def failed_outcome(run: Run, exc: BaseException, state: StateSnapshot | None) -> RunOutcome:
+    """The outcome of a run whose graph raised."""
+    body = error_body(exc)
+    return RunOutcome(
+        status=RunStatus.ERROR,
+        output={"__error__": body},
+        thread_status=ThreadStatus.ERROR,
+        thread_values=_values(state),
+        thread_interrupts=thread_interrupts(state),
+        thread_error=body,
+        pending_interrupts=interrupt_records(run, state),
+    )
+
+
+def _values(state: StateSnapshot | None) -> JSON:
+    if state is None:
+        return None
+    return serde.to_jsonable(state.values)
+
+
+def _pending_tasks(state: StateSnapshot, namespace: str = "") -> list[tuple[str, Any, Any]]:
+    found: list[tuple[str, Any, Any]] = []
+    for task in state.tasks:
+        child = task.state
+        if isinstance(child, StateSnapshot) and child.tasks:
+            inner = f"{namespace}|{task.name}:{task.id}" if namespace else f"{task.name}:{task.id}"
+            found.extend(_pending_tasks(child, inner))
+        elif task.interrupts:
+            found.append((namespace, task, state))
+    return found
+
+
+def thread_interrupts(state: StateSnapshot | None) -> dict[str, list[JSONObject]]:
+    """The thread's `interrupts`: pending task id -> its interrupts (thread shape)."""
+    if state is None:
+        return {}
+    return {
+        task.id: serde.interrupts_to_wire(task.interrupts, full=False)
+        for _, task, _ in _pending_tasks(state)
+    }
+
+
+def interrupt_records(run: Run, state: StateSnapshot | None) -> list[InterruptRecord]:
+    """One record per interrupt pending after the run."""
+    if state is None:
+        return []
+    now = utcnow()
+    records = []
+    for namespace, task, owner in _pending_tasks(state):
+        checkpoint_id = owner.config.get("configurable", {}).get("checkpoint_id")
+        for interrupt in task.interrupts:
+            records.append(
+                InterruptRecord(
+                    interrupt_id=interrupt.id,
+                    thread_id=run.thread_id,
+                    run_id=run.run_id,
+                    assistant_id=run.assistant_id,
+                    graph_id=run.graph_id,
+                    checkpoint_id=checkpoint_id,
+                    task_id=task.id,
+                    namespace=namespace,
+                    node=task.name,
+                    when="during",
+                    value=serde.to_jsonable(interrupt.value),
+                    response_schema=serde.to_jsonable(getattr(interrupt, "response_schema", None)),
+                    status="pending",
+                    created_at=now,
+                )
+            )
+    return records

@@ -1,0 +1,196 @@
+"""The worker: claim runs from the durable queue and execute them, a pool at a time.
+
+The queue lives in the database. A notification wakes the claim loop at once; the
+poll interval only bounds how long a missed notification can delay a run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from interlock.events.base import Notifier
+from interlock.execution.executor import Executor, error_body
+from interlock.models import Run, RunStatus, ThreadStatus, utcnow
+from interlock.storage.base import RunOutcome, Storage
+
+__all__ = ["CancelAction", "Worker"]
+
+logger = logging.getLogger("interlock.worker")
+
+SHUTDOWN_GRACE = 10.0  # seconds running runs get to finish on shutdown
+
+CancelAction = str  # "interrupt" or "rollback"
+RunHook = Callable[[Run], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class _Active:
+    task: asyncio.Task[None]
+    cancel_action: CancelAction | None = None
+    cancel_message: str | None = None
+    finishing: bool = False
+
+
+class Worker:
+    """A pool of `n_jobs` concurrent runs fed from the queue.
+
+    Args:
+        storage: the queue and the state.
+        executor: runs one graph.
+        notifier: wake-ups in both directions.
+        n_jobs: how many runs execute at once.
+        poll_interval: seconds between polls when no wake-up arrives.
+        on_run_end: awaited after a run's final record is written (webhooks, clean-up).
+        on_rollback: awaited to delete a rolled-back run's checkpoints.
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        executor: Executor,
+        notifier: Notifier,
+        *,
+        n_jobs: int,
+        poll_interval: float,
+        on_run_end: RunHook | None = None,
+        on_rollback: RunHook | None = None,
+    ) -> None:
+        self._storage = storage
+        self._executor = executor
+        self._notifier = notifier
+        self._n_jobs = max(1, n_jobs)
+        self._poll_interval = poll_interval
+        self._on_run_end = on_run_end
+        self._on_rollback = on_rollback
+        self._active: dict[str, _Active] = {}
+        self._slot_free = asyncio.Event()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    async def start(self) -> None:
+        """Take up runs a dead process left running, then start claiming."""
+        requeued = await self._storage.requeue_running(utcnow())
+        if requeued:
+            logger.info("Took up %d run(s) left running by a stopped process.", len(requeued))
+        self._loop_task = asyncio.create_task(self._claim_loop(), name="interlock-claim-loop")
+
+    async def stop(self, grace: float = SHUTDOWN_GRACE) -> None:
+        """Stop claiming, let running runs finish within `grace`, then hand the rest back."""
+        self._stopping = True
+        self._notifier.run_queued()
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            await asyncio.gather(self._loop_task, return_exceptions=True)
+        tasks = [a.task for a in self._active.values()]
+        if tasks:
+            logger.info("Waiting up to %.0f s for %d running run(s).", grace, len(tasks))
+            _, pending = await asyncio.wait(tasks, timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        requeued = await self._storage.requeue_running(utcnow())
+        if requeued:
+            logger.info("Handed %d unfinished run(s) back to the queue.", len(requeued))
+
+    def is_running(self, run_id: str) -> bool:
+        """Whether this worker is executing the run now."""
+        return run_id in self._active
+
+    def cancel(self, run_id: str, action: CancelAction, message: str) -> bool:
+        """Stop a run this worker executes; return False when it is not here."""
+        active = self._active.get(run_id)
+        if active is None:
+            return False
+        if active.finishing or active.cancel_action is not None:
+            return True  # already ending; its final record is being written
+        active.cancel_action = action
+        active.cancel_message = message
+        active.task.cancel()
+        return True
+
+    async def _claim_loop(self) -> None:
+        while not self._stopping:
+            if len(self._active) >= self._n_jobs:
+                self._slot_free.clear()
+                await self._slot_free.wait()
+                continue
+            try:
+                run = await self._storage.claim_run(utcnow())
+            except Exception:  # noqa: BLE001 -- a database hiccup must not kill the loop
+                logger.exception("Claiming a run failed; retrying.")
+                await asyncio.sleep(self._poll_interval)
+                continue
+            if run is not None:
+                self._spawn(run)
+                continue
+            await self._notifier.wait_for_queue(await self._sleep_time())
+
+    async def _sleep_time(self) -> float:
+        next_at = await self._storage.next_available_at()
+        if next_at is None:
+            return self._poll_interval
+        delay = (next_at - utcnow()).total_seconds()
+        return max(0.0, min(self._poll_interval, delay))
+
+    def _spawn(self, run: Run) -> None:
+        task = asyncio.create_task(self._execute(run), name=f"interlock-run-{run.run_id}")
+        self._active[run.run_id] = _Active(task)
+
+    async def _execute(self, run: Run) -> None:
+        active = self._active[run.run_id]
+        try:
+            try:
+                outcome = await self._executor.execute(run)
+            except asyncio.CancelledError:
+                if active.cancel_action is None:
+                    raise  # shutdown: stop() hands the run back to the queue
+                await self._cancelled(run, active.cancel_action, active.cancel_message or "")
+                return
+            except Exception as exc:  # noqa: BLE001 -- never lose a run to an unexpected failure
+                logger.exception("Run %s failed outside its graph.", run.run_id)
+                body = error_body(exc)
+                outcome = RunOutcome(
+                    status=RunStatus.ERROR,
+                    output={"__error__": body},
+                    thread_status=ThreadStatus.ERROR,
+                    thread_values=None,
+                    thread_error=body,
+                )
+            # From here on the run has ended; a cancel must not cut its final write.
+            active.finishing = True
+            await self._finish(run, outcome)
+        finally:
+            self._release(run.run_id)
+
+    def _release(self, run_id: str) -> None:
+        self._active.pop(run_id, None)
+        self._slot_free.set()
+        # Another run of the same thread may be waiting for this one to end.
+        self._notifier.run_queued()
+
+    async def _finish(self, run: Run, outcome: RunOutcome) -> None:
+        ended = await self._storage.finish_run(run.run_id, outcome, utcnow())
+        final = ended or run
+        self._notifier.run_ended(final)
+        self._notifier.run_queued()
+        if self._on_run_end is not None and ended is not None:
+            await self._on_run_end(ended)
+
+    async def _cancelled(self, run: Run, action: CancelAction, message: str) -> None:
+        rollback = action == "rollback"
+        if rollback and self._on_rollback is not None:
+            await self._on_rollback(run)
+        body = {"error": "UserRollback" if rollback else "UserInterrupt", "message": message}
+        outcome = RunOutcome(
+            status=RunStatus.INTERRUPTED,
+            output={"__error__": body},
+            thread_status=ThreadStatus.IDLE if rollback else ThreadStatus.INTERRUPTED,
+            thread_values=await self._executor.current_values(run),
+            thread_error=body,
+        )
+        await self._finish(run, outcome)
+        if rollback:
+            await self._storage.delete_run(run.run_id, utcnow())

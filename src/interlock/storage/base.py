@@ -1,0 +1,294 @@
+"""The storage contract: what the service and the worker need from a database.
+
+One implementation per database (`SQLiteStorage`, later `PostgresStorage`), all
+checked by the same contract test suite. Every method that changes more than one
+row does it in one transaction, so a crash never leaves a half-written state.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Literal, Self
+
+from interlock.models import (
+    JSON,
+    Assistant,
+    AssistantVersion,
+    InterruptRecord,
+    JSONObject,
+    MultitaskStrategy,
+    Run,
+    RunStatus,
+    Thread,
+    ThreadStatus,
+)
+
+__all__ = [
+    "AssistantQuery",
+    "RunCreation",
+    "RunOutcome",
+    "Storage",
+    "ThreadQuery",
+]
+
+SortOrder = Literal["asc", "desc"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssistantQuery:
+    """Filters for searching assistants."""
+
+    graph_id: str | None = None
+    name: str | None = None
+    metadata: JSONObject = field(default_factory=dict)
+    limit: int = 10
+    offset: int = 0
+    sort_by: str = "created_at"
+    sort_order: SortOrder = "desc"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThreadQuery:
+    """Filters for searching threads."""
+
+    ids: Sequence[str] | None = None
+    status: ThreadStatus | None = None
+    metadata: JSONObject = field(default_factory=dict)
+    values: JSONObject = field(default_factory=dict)
+    limit: int = 10
+    offset: int = 0
+    sort_by: str = "created_at"
+    sort_order: SortOrder = "desc"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunCreation:
+    """The result of queueing a run: the run and the active runs it displaced.
+
+    `to_cancel` are runs that were running and must be stopped by whoever executes
+    them (pending ones were settled in the same transaction).
+    """
+
+    run: Run
+    thread: Thread
+    to_cancel: list[Run] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunOutcome:
+    """How a run ended, and the thread state it leaves, written in one transaction."""
+
+    status: RunStatus
+    output: JSON
+    thread_status: ThreadStatus
+    thread_values: JSON
+    thread_interrupts: dict[str, list[JSONObject]] = field(default_factory=dict)
+    thread_error: JSON = None
+    pending_interrupts: list[InterruptRecord] = field(default_factory=list)
+
+
+class Storage(abc.ABC):
+    """Assistants, threads, runs (the queue) and interrupts in one database."""
+
+    async def __aenter__(self) -> Self:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    @abc.abstractmethod
+    async def open(self) -> None:
+        """Connect and apply pending migrations."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Release connections."""
+
+    # Assistants
+
+    @abc.abstractmethod
+    async def create_assistant(self, assistant: Assistant, *, if_exists: str) -> Assistant:
+        """Insert an assistant and its version 1.
+
+        Raises:
+            ConflictError: the id exists and `if_exists` is `raise`.
+        """
+
+    @abc.abstractmethod
+    async def get_assistant(self, assistant_id: str) -> Assistant | None:
+        """Return an assistant, or None."""
+
+    @abc.abstractmethod
+    async def patch_assistant(
+        self,
+        assistant_id: str,
+        *,
+        graph_id: str | None,
+        config: JSONObject | None,
+        context: JSONObject | None,
+        metadata: JSONObject | None,
+        name: str | None,
+        description: str | None,
+        now: datetime,
+    ) -> Assistant:
+        """Store a new version with the given fields changed and make it current.
+
+        Raises:
+            NotFoundError: no such assistant.
+        """
+
+    @abc.abstractmethod
+    async def delete_assistant(self, assistant_id: str) -> bool:
+        """Delete an assistant and its versions; return whether it existed."""
+
+    @abc.abstractmethod
+    async def search_assistants(self, query: AssistantQuery) -> tuple[list[Assistant], int]:
+        """Return one page of matching assistants and the total number of matches."""
+
+    @abc.abstractmethod
+    async def list_assistant_versions(self, assistant_id: str) -> list[AssistantVersion]:
+        """Return every version of an assistant, newest first."""
+
+    @abc.abstractmethod
+    async def set_assistant_version(
+        self, assistant_id: str, version: int, now: datetime
+    ) -> Assistant:
+        """Make a stored version the current one.
+
+        Raises:
+            NotFoundError: no such assistant or version.
+        """
+
+    # Threads
+
+    @abc.abstractmethod
+    async def create_thread(self, thread: Thread, *, if_exists: str) -> Thread:
+        """Insert a thread.
+
+        Raises:
+            ConflictError: the id exists and `if_exists` is `raise`.
+        """
+
+    @abc.abstractmethod
+    async def get_thread(self, thread_id: str) -> Thread | None:
+        """Return a thread, or None."""
+
+    @abc.abstractmethod
+    async def patch_thread_metadata(
+        self, thread_id: str, metadata: JSONObject, now: datetime
+    ) -> Thread:
+        """Merge keys into a thread's metadata.
+
+        Raises:
+            NotFoundError: no such thread.
+        """
+
+    @abc.abstractmethod
+    async def set_thread_state(
+        self,
+        thread_id: str,
+        *,
+        values: JSON,
+        status: ThreadStatus,
+        interrupts: dict[str, list[JSONObject]],
+        now: datetime,
+    ) -> None:
+        """Record a state change made outside a run (`update_state`)."""
+
+    @abc.abstractmethod
+    async def delete_thread(self, thread_id: str) -> bool:
+        """Delete a thread with its runs and interrupts; return whether it existed."""
+
+    @abc.abstractmethod
+    async def search_threads(self, query: ThreadQuery) -> tuple[list[Thread], int]:
+        """Return one page of matching threads and the total number of matches."""
+
+    @abc.abstractmethod
+    async def copy_thread(self, source_id: str, new_thread: Thread) -> Thread:
+        """Insert `new_thread` carrying the source thread's state and pending interrupts."""
+
+    # Runs and the queue
+
+    @abc.abstractmethod
+    async def create_run(
+        self,
+        run: Run,
+        *,
+        new_thread: Thread | None,
+        thread_metadata: JSONObject,
+        thread_config: JSONObject,
+    ) -> RunCreation:
+        """Queue a run, applying its multitask strategy atomically.
+
+        `new_thread` is inserted when the run's thread does not exist yet (else
+        NotFoundError). `thread_metadata` is merged into the thread's metadata.
+
+        Raises:
+            NotFoundError: the thread does not exist and `new_thread` is None.
+            ConflictError: the thread is busy and the strategy is `reject`.
+        """
+
+    @abc.abstractmethod
+    async def get_run(self, run_id: str) -> Run | None:
+        """Return a run, or None."""
+
+    @abc.abstractmethod
+    async def list_runs(
+        self, thread_id: str, *, limit: int, offset: int, status: RunStatus | None
+    ) -> list[Run]:
+        """Return a thread's runs, newest first."""
+
+    @abc.abstractmethod
+    async def claim_run(self, now: datetime) -> Run | None:
+        """Take the oldest available run whose thread runs nothing, marking it running."""
+
+    @abc.abstractmethod
+    async def next_available_at(self) -> datetime | None:
+        """When the earliest pending run becomes available, or None."""
+
+    @abc.abstractmethod
+    async def finish_run(self, run_id: str, outcome: RunOutcome, now: datetime) -> Run | None:
+        """End a run and update its thread and interrupts in one transaction.
+
+        Returns the updated run, or None when the run was deleted meanwhile.
+        """
+
+    @abc.abstractmethod
+    async def cancel_pending_runs(
+        self, run_ids: Sequence[str], *, delete: bool, now: datetime
+    ) -> list[Run]:
+        """Settle runs that have not started: mark them interrupted or delete them.
+
+        Returns the runs that were pending; running runs are left alone.
+        """
+
+    @abc.abstractmethod
+    async def delete_run(self, run_id: str, now: datetime) -> bool:
+        """Delete a run (not an active one); return whether it existed."""
+
+    @abc.abstractmethod
+    async def requeue_running(self, now: datetime) -> list[str]:
+        """Put runs left `running` by a dead process back in the queue."""
+
+    # Interrupts
+
+    @abc.abstractmethod
+    async def pending_interrupts(self, thread_id: str) -> list[InterruptRecord]:
+        """Return a thread's pending interrupts, oldest first."""
+
+
+def thread_status_after(outcome_status: ThreadStatus, other_active: bool) -> ThreadStatus:
+    """A thread with another run queued stays busy whatever the last run did."""
+    return ThreadStatus.BUSY if other_active else outcome_status
+
+

@@ -1,0 +1,149 @@
+-- Named queries for the SQLite back end. Parameters use the :name style.
+
+-- name: insert_assistant
+INSERT INTO assistants (assistant_id, graph_id, config, context, metadata, name, description,
+                        version, created_at, updated_at)
+VALUES (:assistant_id, :graph_id, :config, :context, :metadata, :name, :description,
+        :version, :created_at, :updated_at)
+ON CONFLICT (assistant_id) DO NOTHING;
+
+-- name: insert_assistant_version
+INSERT INTO assistant_versions (assistant_id, version, graph_id, config, context, metadata, name,
+                                description, created_at)
+VALUES (:assistant_id, :version, :graph_id, :config, :context, :metadata, :name, :description,
+        :created_at)
+ON CONFLICT (assistant_id, version) DO NOTHING;
+
+-- name: get_assistant
+SELECT * FROM assistants WHERE assistant_id = :assistant_id;
+
+-- name: update_assistant
+UPDATE assistants
+SET graph_id = :graph_id, config = :config, context = :context, metadata = :metadata,
+    name = :name, description = :description, version = :version, updated_at = :updated_at
+WHERE assistant_id = :assistant_id;
+
+-- name: max_assistant_version
+SELECT COALESCE(MAX(version), 0) AS version FROM assistant_versions
+WHERE assistant_id = :assistant_id;
+
+-- name: get_assistant_version
+SELECT * FROM assistant_versions WHERE assistant_id = :assistant_id AND version = :version;
+
+-- name: list_assistant_versions
+SELECT * FROM assistant_versions WHERE assistant_id = :assistant_id ORDER BY version DESC;
+
+-- name: delete_assistant
+DELETE FROM assistants WHERE assistant_id = :assistant_id;
+
+-- name: delete_assistant_versions
+DELETE FROM assistant_versions WHERE assistant_id = :assistant_id;
+
+-- name: insert_thread
+INSERT INTO threads (thread_id, created_at, updated_at, state_updated_at, metadata, status,
+                     config, "values", interrupts, error, has_run)
+VALUES (:thread_id, :created_at, :updated_at, :state_updated_at, :metadata, :status,
+        :config, :values, :interrupts, :error, :has_run);
+
+-- name: get_thread
+SELECT * FROM threads WHERE thread_id = :thread_id;
+
+-- name: update_thread_metadata
+UPDATE threads SET metadata = :metadata, updated_at = :updated_at WHERE thread_id = :thread_id;
+
+-- name: update_thread_state
+UPDATE threads
+SET "values" = :values, status = :status, interrupts = :interrupts, error = :error,
+    updated_at = :updated_at, state_updated_at = :updated_at, has_run = :has_run
+WHERE thread_id = :thread_id;
+
+-- name: mark_thread_busy
+UPDATE threads
+SET status = 'busy', metadata = :metadata, config = :config, updated_at = :updated_at
+WHERE thread_id = :thread_id;
+
+-- name: set_thread_status
+UPDATE threads SET status = :status, updated_at = :updated_at WHERE thread_id = :thread_id;
+
+-- name: delete_thread
+DELETE FROM threads WHERE thread_id = :thread_id;
+
+-- name: insert_run
+INSERT INTO runs (run_id, thread_id, assistant_id, graph_id, status, metadata, kwargs,
+                  multitask_strategy, created_at, updated_at, available_at, attempt, output,
+                  on_completion, temporary)
+VALUES (:run_id, :thread_id, :assistant_id, :graph_id, :status, :metadata, :kwargs,
+        :multitask_strategy, :created_at, :updated_at, :available_at, :attempt, :output,
+        :on_completion, :temporary);
+
+-- name: get_run
+SELECT * FROM runs WHERE run_id = :run_id;
+
+-- name: list_runs
+SELECT * FROM runs
+WHERE thread_id = :thread_id AND (:status IS NULL OR status = :status)
+ORDER BY created_at DESC, run_id DESC
+LIMIT :limit OFFSET :offset;
+
+-- name: active_runs
+SELECT * FROM runs
+WHERE thread_id = :thread_id AND status IN ('pending', 'running')
+ORDER BY created_at, run_id;
+
+-- name: claim_run
+UPDATE runs SET status = 'running', attempt = attempt + 1, updated_at = :now
+WHERE run_id = (
+    SELECT r.run_id FROM runs AS r
+    WHERE r.status = 'pending' AND r.available_at <= :now
+      AND NOT EXISTS (
+          SELECT 1 FROM runs AS o
+          WHERE o.thread_id = r.thread_id
+            AND (o.status = 'running'
+                 OR (o.status = 'pending' AND (o.created_at, o.run_id) < (r.created_at, r.run_id))))
+    ORDER BY r.available_at, r.created_at
+    LIMIT 1)
+RETURNING *;
+
+-- name: next_available_at
+SELECT MIN(available_at) AS available_at FROM runs WHERE status = 'pending';
+
+-- name: finish_run
+UPDATE runs SET status = :status, output = :output, updated_at = :updated_at
+WHERE run_id = :run_id;
+
+-- name: set_run_status
+UPDATE runs SET status = :status, updated_at = :updated_at WHERE run_id = :run_id;
+
+-- name: requeue_running
+UPDATE runs SET status = 'pending', updated_at = :now WHERE status = 'running'
+RETURNING run_id;
+
+-- name: delete_run
+DELETE FROM runs WHERE run_id = :run_id;
+
+-- name: upsert_interrupt
+INSERT INTO interrupts (interrupt_id, thread_id, run_id, assistant_id, graph_id, checkpoint_id,
+                        task_id, namespace, node, "when", value, response_schema, status,
+                        created_at)
+VALUES (:interrupt_id, :thread_id, :run_id, :assistant_id, :graph_id, :checkpoint_id,
+        :task_id, :namespace, :node, :when, :value, :response_schema, 'pending', :created_at)
+ON CONFLICT (thread_id, interrupt_id) DO UPDATE
+SET run_id = excluded.run_id, checkpoint_id = excluded.checkpoint_id,
+    task_id = excluded.task_id, value = excluded.value,
+    response_schema = excluded.response_schema, status = 'pending',
+    resolved_at = NULL, resolved_by_run_id = NULL,
+    created_at = CASE WHEN interrupts.status = 'pending' THEN interrupts.created_at
+                      ELSE excluded.created_at END;
+
+-- name: pending_interrupts
+SELECT * FROM interrupts WHERE thread_id = :thread_id AND status = 'pending'
+ORDER BY created_at, interrupt_id;
+
+-- name: resolve_interrupt
+UPDATE interrupts SET status = :status, resolved_at = :resolved_at,
+                      resolved_by_run_id = :resolved_by_run_id
+WHERE thread_id = :thread_id AND interrupt_id = :interrupt_id AND status = 'pending';
+
+-- name: cancel_thread_interrupts
+UPDATE interrupts SET status = 'cancelled', resolved_at = :resolved_at
+WHERE thread_id = :thread_id AND status = 'pending';

@@ -1,0 +1,84 @@
+-- The schema that applying every migration in order produces (checked by a test).
+CREATE TABLE assistants (
+    assistant_id TEXT PRIMARY KEY,
+    graph_id TEXT NOT NULL,
+    config TEXT NOT NULL,
+    context TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT,
+    version INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX assistants_graph_id ON assistants (graph_id);
+
+CREATE TABLE assistant_versions (
+    assistant_id TEXT NOT NULL REFERENCES assistants (assistant_id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    graph_id TEXT NOT NULL,
+    config TEXT NOT NULL,
+    context TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (assistant_id, version)
+);
+
+CREATE TABLE threads (
+    thread_id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    state_updated_at TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    status TEXT NOT NULL,
+    config TEXT NOT NULL,
+    "values" TEXT,
+    interrupts TEXT NOT NULL,
+    error TEXT,
+    has_run INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX threads_status ON threads (status);
+CREATE INDEX threads_created_at ON threads (created_at);
+
+CREATE TABLE runs (
+    run_id TEXT PRIMARY KEY,
+    thread_id TEXT NOT NULL REFERENCES threads (thread_id) ON DELETE CASCADE,
+    assistant_id TEXT NOT NULL,
+    graph_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    kwargs TEXT NOT NULL,
+    multitask_strategy TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    available_at TEXT NOT NULL,
+    attempt INTEGER NOT NULL DEFAULT 0,
+    output TEXT,
+    on_completion TEXT NOT NULL DEFAULT 'keep',
+    temporary INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX runs_thread ON runs (thread_id, created_at);
+CREATE INDEX runs_queue ON runs (status, available_at);
+
+CREATE TABLE interrupts (
+    interrupt_id TEXT NOT NULL,
+    thread_id TEXT NOT NULL REFERENCES threads (thread_id) ON DELETE CASCADE,
+    run_id TEXT NOT NULL,
+    assistant_id TEXT NOT NULL,
+    graph_id TEXT NOT NULL,
+    checkpoint_id TEXT,
+    task_id TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    node TEXT NOT NULL,
+    "when" TEXT NOT NULL,
+    value TEXT,
+    response_schema TEXT,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    resolved_at TEXT,
+    resolved_by_run_id TEXT,
+    PRIMARY KEY (thread_id, interrupt_id)
+);
+CREATE INDEX interrupts_status ON interrupts (status, created_at);
