@@ -38,6 +38,7 @@ class _Collected:
     """What the stream showed: the last values chunk and the interrupt chunks."""
 
     last_values: JSON = None
+    interrupt_values: JSON = None
     interrupt_chunks: int = 0
     interrupts: list[Any] | None = None
 
@@ -159,6 +160,7 @@ def _collect_values(collected: _Collected, chunk: Any) -> None:
         found = list(chunk[INTERRUPT_KEY])
         if found:
             collected.interrupt_chunks += 1
+            collected.interrupt_values = chunk
             assert collected.interrupts is not None
             collected.interrupts.extend(found)
     collected.last_values = chunk
@@ -183,7 +185,8 @@ def _output(collected: _Collected) -> JSON:
     if collected.interrupt_chunks > 1:
         # Several pauses in one step: the official body lists them all, without values.
         return {INTERRUPT_KEY: serde.interrupts_to_wire(interrupts, full=True)}
-    values = collected.last_values
+    # A pause wins over the values chunk langgraph may emit after it.
+    values = collected.interrupt_values or collected.last_values
     if isinstance(values, dict) and INTERRUPT_KEY in values:
         rendered = serde.to_jsonable({k: v for k, v in values.items() if k != INTERRUPT_KEY})
         rendered[INTERRUPT_KEY] = serde.interrupts_to_wire(values[INTERRUPT_KEY], full=True)
