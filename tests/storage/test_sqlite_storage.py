@@ -1,0 +1,199 @@
+"""The storage contract, on a SQLite file: queue claims, multitask, run endings, schema."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from interlock.errors import ConflictError, NotFoundError
+from interlock.models import (
+    InterruptRecord,
+    MultitaskStrategy,
+    Run,
+    RunStatus,
+    Thread,
+    ThreadStatus,
+    new_id,
+    utcnow,
+)
+from interlock.storage import RunOutcome, SQLiteStorage, ThreadQuery
+from interlock.storage.sql import load_schema
+
+
+@pytest.fixture
+async def storage(tmp_path: Path) -> AsyncIterator[SQLiteStorage]:
+    """An open storage on a fresh file."""
+    async with SQLiteStorage(tmp_path / "s.db") as opened:
+        yield opened
+
+
+def _thread(**kw: object) -> Thread:
+    now = utcnow()
+    base = Thread(
+        thread_id=new_id(), created_at=now, updated_at=now, state_updated_at=now,
+        metadata={}, status=ThreadStatus.IDLE, config={}, values=None,
+    )  # fmt: skip
+    return replace(base, **kw)  # type: ignore[arg-type]
+
+
+def _run(thread_id: str, strategy: MultitaskStrategy = MultitaskStrategy.ENQUEUE) -> Run:
+    now = utcnow()
+    return Run(
+        run_id=new_id(), thread_id=thread_id, assistant_id="a", graph_id="g",
+        status=RunStatus.PENDING, metadata={}, kwargs={}, multitask_strategy=strategy,
+        created_at=now, updated_at=now, available_at=now,
+    )  # fmt: skip
+
+
+async def _queue(storage: SQLiteStorage, run: Run) -> Run:
+    creation = await storage.create_run(run, new_thread=None, thread_metadata={}, thread_config={})
+    return creation.run
+
+
+async def test_thread_roundtrip_and_conflict(storage: SQLiteStorage) -> None:
+    """A created thread reads back equal; a second create with the same id conflicts."""
+    thread = _thread(metadata={"user": "alice"})
+    await storage.create_thread(thread, if_exists="raise")
+    assert await storage.get_thread(thread.thread_id) == thread
+    with pytest.raises(ConflictError):
+        await storage.create_thread(thread, if_exists="raise")
+    assert await storage.create_thread(_thread(thread_id=thread.thread_id), if_exists="do_nothing") == thread
+
+
+async def test_run_on_missing_thread_is_not_found(storage: SQLiteStorage) -> None:
+    """Queueing a run on a thread that does not exist writes nothing."""
+    run = _run(new_id())
+    with pytest.raises(NotFoundError):
+        await _queue(storage, run)
+    assert await storage.get_run(run.run_id) is None
+
+
+async def test_claim_order_and_one_run_per_thread(storage: SQLiteStorage) -> None:
+    """Claims take the oldest run, never two of one thread at once."""
+    thread = await storage.create_thread(_thread(), if_exists="raise")
+    first = await _queue(storage, _run(thread.thread_id))
+    second = await _queue(storage, _run(thread.thread_id))
+    assert (await storage.get_thread(thread.thread_id)).status == ThreadStatus.BUSY  # type: ignore[union-attr]
+    claimed = await storage.claim_run(utcnow())
+    assert claimed is not None and claimed.run_id == first.run_id
+    assert claimed.status == RunStatus.RUNNING and claimed.attempt == 1
+    assert await storage.claim_run(utcnow()) is None
+    outcome = RunOutcome(status=RunStatus.SUCCESS, output={"x": 1},
+                         thread_status=ThreadStatus.IDLE, thread_values={"x": 1})  # fmt: skip
+    await storage.finish_run(first.run_id, outcome, utcnow())
+    # Another run is queued, so the thread stays busy.
+    assert (await storage.get_thread(thread.thread_id)).status == ThreadStatus.BUSY  # type: ignore[union-attr]
+    claimed = await storage.claim_run(utcnow())
+    assert claimed is not None and claimed.run_id == second.run_id
+
+
+async def test_reject_leaves_nothing_behind(storage: SQLiteStorage) -> None:
+    """A rejected run conflicts and is not stored."""
+    thread = await storage.create_thread(_thread(), if_exists="raise")
+    await _queue(storage, _run(thread.thread_id))
+    rejected = _run(thread.thread_id, MultitaskStrategy.REJECT)
+    with pytest.raises(ConflictError):
+        await _queue(storage, rejected)
+    assert await storage.get_run(rejected.run_id) is None
+
+
+async def test_interrupt_and_rollback_settle_pending_runs(storage: SQLiteStorage) -> None:
+    """A new run with interrupt marks pending runs interrupted; rollback deletes them."""
+    thread = await storage.create_thread(_thread(), if_exists="raise")
+    old = await _queue(storage, _run(thread.thread_id))
+    await _queue(storage, _run(thread.thread_id, MultitaskStrategy.INTERRUPT))
+    assert (await storage.get_run(old.run_id)).status == RunStatus.INTERRUPTED  # type: ignore[union-attr]
+    other = await storage.create_thread(_thread(), if_exists="raise")
+    doomed = await _queue(storage, _run(other.thread_id))
+    await _queue(storage, _run(other.thread_id, MultitaskStrategy.ROLLBACK))
+    assert await storage.get_run(doomed.run_id) is None
+
+
+async def test_running_runs_are_returned_for_cancel(storage: SQLiteStorage) -> None:
+    """A running run displaced by `interrupt` is handed back for its worker to stop."""
+    thread = await storage.create_thread(_thread(), if_exists="raise")
+    running = await _queue(storage, _run(thread.thread_id))
+    await storage.claim_run(utcnow())
+    creation = await storage.create_run(
+        _run(thread.thread_id, MultitaskStrategy.INTERRUPT),
+        new_thread=None, thread_metadata={}, thread_config={},
+    )  # fmt: skip
+    assert [r.run_id for r in creation.to_cancel] == [running.run_id]
+
+
+async def test_finish_writes_interrupts_in_the_same_transaction(storage: SQLiteStorage) -> None:
+    """Ending a run at a pause records its interrupts; the next ending resolves them."""
+    thread = await storage.create_thread(_thread(), if_exists="raise")
+    run = await _queue(storage, _run(thread.thread_id))
+    await storage.claim_run(utcnow())
+    record = InterruptRecord(
+        interrupt_id="a" * 32, thread_id=thread.thread_id, run_id=run.run_id, assistant_id="a",
+        graph_id="g", checkpoint_id="c", task_id="t", namespace="", node="human_node",
+        when="during", value={"q": 1}, response_schema=None, status="pending", created_at=utcnow(),
+    )  # fmt: skip
+    paused = RunOutcome(
+        status=RunStatus.SUCCESS, output={}, thread_status=ThreadStatus.INTERRUPTED,
+        thread_values={}, thread_interrupts={"t": [{"id": "a" * 32, "value": {"q": 1}}]},
+        pending_interrupts=[record],
+    )  # fmt: skip
+    await storage.finish_run(run.run_id, paused, utcnow())
+    assert [i.interrupt_id for i in await storage.pending_interrupts(thread.thread_id)] == ["a" * 32]
+    stored = await storage.get_thread(thread.thread_id)
+    assert stored is not None and stored.status == ThreadStatus.INTERRUPTED
+    resume = await _queue(storage, _run(thread.thread_id))
+    await storage.claim_run(utcnow())
+    done = RunOutcome(status=RunStatus.SUCCESS, output={}, thread_status=ThreadStatus.IDLE,
+                      thread_values={})  # fmt: skip
+    await storage.finish_run(resume.run_id, done, utcnow())
+    assert await storage.pending_interrupts(thread.thread_id) == []
+
+
+async def test_delayed_runs_wait_for_their_time(storage: SQLiteStorage) -> None:
+    """A run with `available_at` in the future is not claimed before then."""
+    thread = await storage.create_thread(_thread(), if_exists="raise")
+    later = replace(_run(thread.thread_id), available_at=utcnow() + timedelta(hours=1))
+    await _queue(storage, later)
+    assert await storage.claim_run(utcnow()) is None
+    assert await storage.next_available_at() == later.available_at
+    assert await storage.claim_run(utcnow() + timedelta(hours=2)) is not None
+
+
+async def test_requeue_running(storage: SQLiteStorage) -> None:
+    """Runs left running by a dead process go back to pending."""
+    thread = await storage.create_thread(_thread(), if_exists="raise")
+    run = await _queue(storage, _run(thread.thread_id))
+    await storage.claim_run(utcnow())
+    assert await storage.requeue_running(utcnow()) == [run.run_id]
+    again = await storage.claim_run(utcnow())
+    assert again is not None and again.attempt == 2
+
+
+async def test_search_threads_by_status_and_metadata(storage: SQLiteStorage) -> None:
+    """Thread search filters by status and by metadata values, and counts the total."""
+    await storage.create_thread(_thread(metadata={"user": "alice", "n": 1}), if_exists="raise")
+    await storage.create_thread(_thread(metadata={"user": "bob"}), if_exists="raise")
+    found, total = await storage.search_threads(ThreadQuery(metadata={"user": "alice", "n": 1}))
+    assert total == 1 and found[0].metadata["user"] == "alice"
+    _, idle = await storage.search_threads(ThreadQuery(status=ThreadStatus.IDLE))
+    assert idle == 2
+
+
+async def test_migrations_match_schema_snapshot(tmp_path: Path) -> None:
+    """Applying every migration gives the same schema as schema.sql."""
+    async with SQLiteStorage(tmp_path / "migrated.db"):
+        pass
+    snapshot = sqlite3.connect(tmp_path / "snapshot.db")
+    snapshot.executescript(load_schema("sqlite"))
+    migrated = sqlite3.connect(tmp_path / "migrated.db")
+    query = (
+        "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' "
+        "AND name != 'interlock_migrations' ORDER BY name"
+    )
+    assert migrated.execute(query).fetchall() == snapshot.execute(query).fetchall()
+    snapshot.close()
+    migrated.close()
