@@ -1,5 +1,7 @@
 """The seed graph: pause for a human to revise a text, then store the answer."""
 
+from __future__ import annotations
+
 from typing import TypedDict
 
 from langgraph.constants import START

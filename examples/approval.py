@@ -1,5 +1,7 @@
 """Approve or reject: a fake model drafts a text, a human approves it or not."""
 
+from __future__ import annotations
+
 from typing import Literal, TypedDict
 
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel

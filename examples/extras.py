@@ -1,5 +1,7 @@
 """More human-in-the-loop shapes: parallel, static, subgraph, slow, failing and typed graphs."""
 
+from __future__ import annotations
+
 import asyncio
 import operator
 from typing import Annotated, TypedDict

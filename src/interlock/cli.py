@@ -52,7 +52,9 @@ def _serve(settings: Settings, log_level: str) -> None:
     except (ConfigError, PortInUseError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
-    config = uvicorn.Config(app, log_level=log_level, access_log=False, timeout_graceful_shutdown=15)
+    config = uvicorn.Config(
+        app, log_level=log_level, access_log=False, timeout_graceful_shutdown=15
+    )
     server = uvicorn.Server(config)
     click.echo(
         f"Interlock {__version__} listening on http://{settings.host}:{settings.port} "

@@ -87,7 +87,9 @@ def load_project(path: Path) -> ProjectConfig:
         raise ConfigError(msg)
     for graph_id, spec in graphs.items():
         if not isinstance(spec, str) or ":" not in spec:
-            msg = f'{path}: graph "{graph_id}" must be a string like "./file.py:graph", got {spec!r}.'
+            msg = (
+                f'{path}: graph "{graph_id}" must be a string like "./file.py:graph", got {spec!r}.'
+            )
             raise ConfigError(msg)
     deps = raw.get("dependencies", [])
     if not isinstance(deps, list) or not all(isinstance(d, str) for d in deps):

@@ -65,7 +65,7 @@ class ValidationError(InterlockError):
 
 
 class NotFoundError(InterlockError):
-    """Not Found"""  # noqa: D400, D415 -- the official wire message, verbatim
+    """Not Found"""  # noqa: D415 -- the official wire message, verbatim
 
 
 class ConflictError(InterlockError):

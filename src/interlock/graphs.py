@@ -25,7 +25,10 @@ from langgraph.store.base import BaseStore
 from interlock.config import ProjectConfig, apply_env
 from interlock.errors import GraphLoadError, NotFoundError
 
-__all__ = ["ASSISTANT_NAMESPACE", "GraphRegistry", "default_assistant_id"]
+__all__ = ["ASSISTANT_NAMESPACE", "AnyGraph", "GraphRegistry", "default_assistant_id"]
+
+AnyGraph = Pregel[Any, Any, Any, Any]
+"""A compiled graph of any state, context, input and output types."""
 
 ASSISTANT_NAMESPACE = uuid.UUID("6ba7b821-9dad-11d1-80b4-00c04fd430c8")
 """The namespace of default assistant ids (uuid5 of the graph id), as the official server uses."""
@@ -42,7 +45,7 @@ GraphFactory = Callable[[RunnableConfig], Any]
 @dataclass(slots=True)
 class _Entry:
     graph_id: str
-    graph: Pregel | None
+    graph: AnyGraph | None
     factory: GraphFactory | None
 
 
@@ -57,7 +60,7 @@ class GraphRegistry:
         self._checkpointer: BaseCheckpointSaver[Any] | None = None
         self._store: BaseStore | None = None
         self._entries: dict[str, _Entry] = {}
-        self._bound: dict[str, Pregel] = {}
+        self._bound: dict[str, AnyGraph] = {}
 
     def bind(self, checkpointer: BaseCheckpointSaver[Any], store: BaseStore | None) -> None:
         """Give every graph this checkpointer and store from now on."""
@@ -112,7 +115,7 @@ class GraphRegistry:
     def __contains__(self, graph_id: object) -> bool:
         return graph_id in self._entries
 
-    async def get(self, graph_id: str, config: RunnableConfig | None = None) -> Pregel:
+    async def get(self, graph_id: str, config: RunnableConfig | None = None) -> AnyGraph:
         """Return a graph ready to run, with the server's checkpointer and store.
 
         Raises:
@@ -132,16 +135,18 @@ class GraphRegistry:
             made = _call_factory(entry.factory, config or {})
             if inspect.isawaitable(made):
                 made = await made
-        except Exception as exc:  # noqa: BLE001 -- user code; the cause is kept and named
+        except Exception as exc:
             raise GraphLoadError(f'The factory of graph "{graph_id}" failed: {exc!r}') from exc
         if isinstance(made, StateGraph):
             made = made.compile()
         if not isinstance(made, Pregel):
-            msg = f'The factory of graph "{graph_id}" returned a {type(made).__name__}, not a graph.'
+            msg = (
+                f'The factory of graph "{graph_id}" returned a {type(made).__name__}, not a graph.'
+            )
             raise GraphLoadError(msg)
         return self._bind(made)
 
-    def _bind(self, graph: Pregel) -> Pregel:
+    def _bind(self, graph: AnyGraph) -> AnyGraph:
         update: dict[str, Any] = {"checkpointer": self.checkpointer}
         if self._store is not None:
             update["store"] = self._store
@@ -167,7 +172,7 @@ def _import_spec(graph_id: str, spec: str, base_dir: Path) -> Any:
             module = importlib.import_module(path_part)
     except GraphLoadError:
         raise
-    except BaseException as exc:  # noqa: BLE001 -- any import failure is reported by graph
+    except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt):
             raise
         msg = f'Graph "{graph_id}" failed to import from "{spec}": {type(exc).__name__}: {exc}'

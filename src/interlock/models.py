@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
 __all__ = [
+    "JSON",
     "Assistant",
     "AssistantVersion",
     "InterruptRecord",
-    "JSON",
     "JSONObject",
     "MultitaskStrategy",
     "Run",

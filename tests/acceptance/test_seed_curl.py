@@ -56,7 +56,8 @@ def test_seed_curl_commands(live_server: LiveServer) -> None:
         "--request", "POST",
         "--url", f"{url}/threads/{thread_id}/runs/wait",
         "--header", "Content-Type: application/json",
-        "--data", '{\n  "assistant_id": "agent",\n  "command": {\n    "resume": "Edited text"\n  }\n}',
+        "--data",
+        '{\n  "assistant_id": "agent",\n  "command": {\n    "resume": "Edited text"\n  }\n}',
     )  # fmt: skip
     assert head.startswith("HTTP/1.1 200")
     assert json.loads(body) == {"some_text": "Edited text"}

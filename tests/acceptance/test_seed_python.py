@@ -64,9 +64,7 @@ async def test_approve_or_reject(live_server: LiveServer, answer: bool, decision
         "question": "Is this correct?",
         "llm_output": "draft about cats",
     }
-    final = await client.runs.wait(
-        thread["thread_id"], "approval", command=Command(resume=answer)
-    )
+    final = await client.runs.wait(thread["thread_id"], "approval", command=Command(resume=answer))
     assert final == {"topic": "cats", "llm_output": "draft about cats", "decision": decision}
 
 
@@ -75,9 +73,7 @@ async def test_static_interrupt_at_run_time(live_server: LiveServer) -> None:
     client = get_client(url=live_server.url)
     thread = await client.threads.create()
     tid = thread["thread_id"]
-    first = await client.runs.wait(
-        tid, "static", input={"trail": []}, interrupt_before=["node_b"]
-    )
+    first = await client.runs.wait(tid, "static", input={"trail": []}, interrupt_before=["node_b"])
     assert first == {"trail": ["a"]}
     assert (await client.threads.get(tid))["status"] == "interrupted"
     assert (await client.threads.get_state(tid))["next"] == ["node_b"]

@@ -62,7 +62,10 @@ async def test_thread_roundtrip_and_conflict(storage: SQLiteStorage) -> None:
     assert await storage.get_thread(thread.thread_id) == thread
     with pytest.raises(ConflictError):
         await storage.create_thread(thread, if_exists="raise")
-    assert await storage.create_thread(_thread(thread_id=thread.thread_id), if_exists="do_nothing") == thread
+    assert (
+        await storage.create_thread(_thread(thread_id=thread.thread_id), if_exists="do_nothing")
+        == thread
+    )
 
 
 async def test_run_on_missing_thread_is_not_found(storage: SQLiteStorage) -> None:
@@ -80,8 +83,10 @@ async def test_claim_order_and_one_run_per_thread(storage: SQLiteStorage) -> Non
     second = await _queue(storage, _run(thread.thread_id))
     assert (await storage.get_thread(thread.thread_id)).status == ThreadStatus.BUSY  # type: ignore[union-attr]
     claimed = await storage.claim_run(utcnow())
-    assert claimed is not None and claimed.run_id == first.run_id
-    assert claimed.status == RunStatus.RUNNING and claimed.attempt == 1
+    assert claimed is not None
+    assert claimed.run_id == first.run_id
+    assert claimed.status == RunStatus.RUNNING
+    assert claimed.attempt == 1
     assert await storage.claim_run(utcnow()) is None
     outcome = RunOutcome(status=RunStatus.SUCCESS, output={"x": 1},
                          thread_status=ThreadStatus.IDLE, thread_values={"x": 1})  # fmt: skip
@@ -89,7 +94,8 @@ async def test_claim_order_and_one_run_per_thread(storage: SQLiteStorage) -> Non
     # Another run is queued, so the thread stays busy.
     assert (await storage.get_thread(thread.thread_id)).status == ThreadStatus.BUSY  # type: ignore[union-attr]
     claimed = await storage.claim_run(utcnow())
-    assert claimed is not None and claimed.run_id == second.run_id
+    assert claimed is not None
+    assert claimed.run_id == second.run_id
 
 
 async def test_reject_leaves_nothing_behind(storage: SQLiteStorage) -> None:
@@ -142,9 +148,12 @@ async def test_finish_writes_interrupts_in_the_same_transaction(storage: SQLiteS
         pending_interrupts=[record],
     )  # fmt: skip
     await storage.finish_run(run.run_id, paused, utcnow())
-    assert [i.interrupt_id for i in await storage.pending_interrupts(thread.thread_id)] == ["a" * 32]
+    assert [i.interrupt_id for i in await storage.pending_interrupts(thread.thread_id)] == [
+        "a" * 32
+    ]
     stored = await storage.get_thread(thread.thread_id)
-    assert stored is not None and stored.status == ThreadStatus.INTERRUPTED
+    assert stored is not None
+    assert stored.status == ThreadStatus.INTERRUPTED
     resume = await _queue(storage, _run(thread.thread_id))
     await storage.claim_run(utcnow())
     done = RunOutcome(status=RunStatus.SUCCESS, output={}, thread_status=ThreadStatus.IDLE,
@@ -170,7 +179,8 @@ async def test_requeue_running(storage: SQLiteStorage) -> None:
     await storage.claim_run(utcnow())
     assert await storage.requeue_running(utcnow()) == [run.run_id]
     again = await storage.claim_run(utcnow())
-    assert again is not None and again.attempt == 2
+    assert again is not None
+    assert again.attempt == 2
 
 
 async def test_search_threads_by_status_and_metadata(storage: SQLiteStorage) -> None:
@@ -178,7 +188,8 @@ async def test_search_threads_by_status_and_metadata(storage: SQLiteStorage) -> 
     await storage.create_thread(_thread(metadata={"user": "alice", "n": 1}), if_exists="raise")
     await storage.create_thread(_thread(metadata={"user": "bob"}), if_exists="raise")
     found, total = await storage.search_threads(ThreadQuery(metadata={"user": "alice", "n": 1}))
-    assert total == 1 and found[0].metadata["user"] == "alice"
+    assert total == 1
+    assert found[0].metadata["user"] == "alice"
     _, idle = await storage.search_threads(ThreadQuery(status=ThreadStatus.IDLE))
     assert idle == 2
 

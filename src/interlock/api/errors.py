@@ -51,8 +51,10 @@ def validation_message(errors: list[Any]) -> str:
         field = ".".join(loc)
         if error.get("type") == "missing":
             parts.append(f'"{field}" is a required property')
-        elif error.get("type") == "model_attributes_type" or (not field and "dict" in error.get("msg", "")):
-            parts.append(f"{error.get('input')!r} is not of type \"object\"")
+        elif error.get("type") == "model_attributes_type" or (
+            not field and "dict" in error.get("msg", "")
+        ):
+            parts.append(f'{error.get("input")!r} is not of type "object"')
         else:
             parts.append(f"{field or 'body'}: {error.get('msg')} (got {error.get('input')!r})")
     return "\n".join(parts) or "Invalid request"

@@ -45,6 +45,9 @@ StreamMode = Literal[
 ]
 
 
+_VALUES: StreamMode = "values"
+
+
 class _Body(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -78,7 +81,7 @@ class RunCreate(_Body):
     webhook: str | None = None
     interrupt_before: Literal["*"] | list[str] | None = None
     interrupt_after: Literal["*"] | list[str] | None = None
-    stream_mode: StreamMode | list[StreamMode] = Field(default_factory=lambda: ["values"])
+    stream_mode: StreamMode | list[StreamMode] = Field(default_factory=lambda: [_VALUES])
     stream_subgraphs: bool = False
     stream_resumable: bool = False
     feedback_keys: list[str] | None = None

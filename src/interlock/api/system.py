@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import langgraph.version
 from fastapi import APIRouter
 from starlette.responses import Response
 
@@ -25,7 +26,8 @@ async def info() -> Response:
     return JSONResponse(
         {
             "version": __version__,
-            "server": "interlock",
+            "langgraph_py_version": langgraph.version.__version__,
             "flags": {"assistants": True, "crons": False, "langsmith": False},
+            "metadata": {"server": "interlock"},
         }
     )

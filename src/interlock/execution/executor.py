@@ -11,12 +11,11 @@ from typing import Any
 
 import langgraph.version
 from langchain_core.runnables import RunnableConfig
-from langgraph.pregel import Pregel
 from langgraph.types import Command, Send, StateSnapshot
 
 from interlock import serde
 from interlock._version import __version__
-from interlock.graphs import GraphRegistry
+from interlock.graphs import AnyGraph, GraphRegistry
 from interlock.models import (
     JSON,
     InterruptRecord,
@@ -61,7 +60,7 @@ class Executor:
         """
         config = run_config(run)
         collected = _Collected(interrupts=[])
-        graph: Pregel | None = None
+        graph: AnyGraph | None = None
         try:
             graph = await self._registry.get(run.graph_id, config)
             graph_input = await self._input(run, graph, config)
@@ -90,12 +89,12 @@ class Executor:
         graph = await self._registry.get(run.graph_id, run_config(run))
         return _values(await _safe_state(graph, run_config(run)))
 
-    async def _input(self, run: Run, graph: Pregel, config: RunnableConfig) -> Any:
+    async def _input(self, run: Run, graph: AnyGraph, config: RunnableConfig) -> Any:
         kwargs = run.kwargs
         if run.attempt > 1:
             # Taken up again after a crash: continue from this run's last checkpoint
             # instead of feeding its input (or answer) a second time.
-            head = await graph.checkpointer.aget_tuple(  # type: ignore[union-attr]
+            head = await self._registry.checkpointer.aget_tuple(
                 {"configurable": {"thread_id": run.thread_id, "checkpoint_ns": ""}}
             )
             if head is not None and head.metadata.get("run_id") == run.run_id:
@@ -166,7 +165,7 @@ def _collect_values(collected: _Collected, chunk: Any) -> None:
     collected.last_values = chunk
 
 
-async def _safe_state(graph: Pregel | None, config: RunnableConfig) -> StateSnapshot | None:
+async def _safe_state(graph: AnyGraph | None, config: RunnableConfig) -> StateSnapshot | None:
     if graph is None:
         return None
     head_config: RunnableConfig = {
@@ -175,7 +174,8 @@ async def _safe_state(graph: Pregel | None, config: RunnableConfig) -> StateSnap
         }
     }
     try:
-        return await graph.aget_state(head_config, subgraphs=True)
+        snapshot: StateSnapshot = await graph.aget_state(head_config, subgraphs=True)
+        return snapshot
     except Exception:  # noqa: BLE001 -- the state is informative; the run outcome matters more
         return None
 

@@ -44,7 +44,9 @@ class WebhookSender:
                 )
                 if response.is_success:
                     return
-                logger.warning("Webhook %s answered %d (attempt %d).", url, response.status_code, attempt)
+                logger.warning(
+                    "Webhook %s answered %d (attempt %d).", url, response.status_code, attempt
+                )
             except httpx.HTTPError as exc:
                 logger.warning("Webhook %s failed: %s (attempt %d).", url, exc, attempt)
             if attempt < ATTEMPTS:

@@ -119,7 +119,7 @@ class Worker:
                 continue
             try:
                 run = await self._storage.claim_run(utcnow())
-            except Exception:  # noqa: BLE001 -- a database hiccup must not kill the loop
+            except Exception:
                 logger.exception("Claiming a run failed; retrying.")
                 await asyncio.sleep(self._poll_interval)
                 continue
@@ -149,7 +149,7 @@ class Worker:
                     raise  # shutdown: stop() hands the run back to the queue
                 await self._cancelled(run, active.cancel_action, active.cancel_message or "")
                 return
-            except Exception as exc:  # noqa: BLE001 -- never lose a run to an unexpected failure
+            except Exception as exc:
                 logger.exception("Run %s failed outside its graph.", run.run_id)
                 body = error_body(exc)
                 outcome = RunOutcome(

@@ -73,7 +73,9 @@ async def create_assistant(
 ) -> Assistant:
     """Create an assistant for a registered graph."""
     if graph_id not in ctx.registry:
-        raise NotFoundError(f"Graph '{graph_id}' not found. Expected one of: {ctx.registry.graph_ids}")
+        raise NotFoundError(
+            f"Graph '{graph_id}' not found. Expected one of: {ctx.registry.graph_ids}"
+        )
     config, context = _mirror(config, context)
     now = utcnow()
     assistant = Assistant(
@@ -137,7 +139,9 @@ async def patch_assistant(
     """Store a new version of an assistant."""
     assistant_id = require_uuid(assistant_id, "assistant")
     if graph_id is not None and graph_id not in ctx.registry:
-        raise NotFoundError(f"Graph '{graph_id}' not found. Expected one of: {ctx.registry.graph_ids}")
+        raise NotFoundError(
+            f"Graph '{graph_id}' not found. Expected one of: {ctx.registry.graph_ids}"
+        )
     if config is not None or context is not None:
         config, context = _mirror(config, context)
     return await ctx.storage.patch_assistant(
@@ -158,7 +162,9 @@ async def delete_assistant(ctx: ServiceContext, assistant_id: str) -> None:
         raise NotFoundError()
 
 
-async def search_assistants(ctx: ServiceContext, query: AssistantQuery) -> tuple[list[Assistant], int]:
+async def search_assistants(
+    ctx: ServiceContext, query: AssistantQuery
+) -> tuple[list[Assistant], int]:
     """Return a page of assistants and the total count."""
     return await ctx.storage.search_assistants(query)
 
@@ -187,6 +193,7 @@ def _contains(haystack: JSONObject, needle: JSONObject) -> bool:
 
 def schemas(graph: Any, graph_id: str) -> JSONObject:
     """The JSON schemas of a graph's input, output, state, config and context."""
+
     def safe(fn: Any) -> Any:
         try:
             return fn()

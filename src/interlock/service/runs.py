@@ -134,7 +134,10 @@ async def create_run(
         temporary=stateless,
     )
     create_missing = stateless or request.if_not_exists == "create"
-    thread_config = {**assistant.config, "configurable": dict(assistant.config.get("configurable") or {})}
+    thread_config = {
+        **assistant.config,
+        "configurable": dict(assistant.config.get("configurable") or {}),
+    }
     creation = await ctx.storage.create_run(
         run,
         new_thread=new_thread(tid) if create_missing else None,
@@ -201,7 +204,11 @@ async def cancel_run(
 ) -> None:
     """Cancel a pending or running run (`action` is `interrupt` or `rollback`)."""
     run = await ctx.storage.get_run(require_uuid(run_id, "run"))
-    if run is None or run.thread_id != require_uuid(thread_id, "thread") or not run.status.is_active:
+    if (
+        run is None
+        or run.thread_id != require_uuid(thread_id, "thread")
+        or not run.status.is_active
+    ):
         raise NotFoundError(NO_MATCHING_RUNS)
     await _cancel(ctx, [run], action)
     if wait:
@@ -260,9 +267,7 @@ async def _cancel(ctx: ServiceContext, runs: list[Run], action: str) -> None:
     for run in runs:
         if run.run_id in settled_ids:
             continue
-        message = (
-            f"{action} requested via POST /threads/{{thread_id}}/runs/{{run_id}}/cancel"
-        )
+        message = f"{action} requested via POST /threads/{{thread_id}}/runs/{{run_id}}/cancel"
         ctx.worker.cancel(run.run_id, action, message)
 
 

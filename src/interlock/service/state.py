@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
-from langgraph.pregel import Pregel
+from langgraph.checkpoint.base import CheckpointMetadata
 from langgraph.types import StateSnapshot
 
 from interlock import serde
 from interlock.errors import InvalidRequestError, NotFoundError
 from interlock.execution.executor import thread_interrupts
+from interlock.graphs import AnyGraph
 from interlock.models import JSONObject, Thread, ThreadStatus, utcnow
 from interlock.service.context import ServiceContext
 
@@ -53,7 +54,11 @@ def snapshot_to_wire(snapshot: StateSnapshot) -> JSONObject:
                 "error": None if task.error is None else repr(task.error),
                 "interrupts": serde.interrupts_to_wire(task.interrupts, full=False),
                 "checkpoint": (
-                    {k: v for k, v in (_checkpoint_ref(child) or {}).items() if k != "checkpoint_id"}
+                    {
+                        k: v
+                        for k, v in (_checkpoint_ref(child) or {}).items()
+                        if k != "checkpoint_id"
+                    }
                     if child is not None and not isinstance(child, StateSnapshot)
                     else None
                 ),
@@ -75,7 +80,7 @@ def snapshot_to_wire(snapshot: StateSnapshot) -> JSONObject:
     }
 
 
-async def _graph_for(ctx: ServiceContext, thread: Thread) -> Pregel | None:
+async def _graph_for(ctx: ServiceContext, thread: Thread) -> AnyGraph | None:
     graph_id = thread.metadata.get("graph_id")
     if not isinstance(graph_id, str) or graph_id not in ctx.registry:
         return None
@@ -99,7 +104,7 @@ async def get_state(
         return dict(EMPTY_STATE)
     config = _config(thread, checkpoint)
     if checkpoint and checkpoint.get("checkpoint_id"):
-        if await graph.checkpointer.aget_tuple(config) is None:  # type: ignore[union-attr]
+        if await ctx.registry.checkpointer.aget_tuple(config) is None:
             return dict(EMPTY_STATE)
     snapshot = await graph.aget_state(config, subgraphs=subgraphs)
     if snapshot.config is None:
@@ -172,7 +177,11 @@ async def update_state(
         "checkpoint_ns": ref.get("checkpoint_ns", ""),
         "checkpoint_id": ref.get("checkpoint_id"),
     }
-    return {"checkpoint": ordered, "configurable": ordered, "checkpoint_id": ordered["checkpoint_id"]}
+    return {
+        "checkpoint": ordered,
+        "configurable": ordered,
+        "checkpoint_id": ordered["checkpoint_id"],
+    }
 
 
 async def copy_checkpoints(ctx: ServiceContext, source_id: str, target_id: str) -> None:
@@ -183,9 +192,13 @@ async def copy_checkpoints(ctx: ServiceContext, source_id: str, target_id: str) 
         ns = conf.get("checkpoint_ns", "")
         parent_id = (item.parent_config or {}).get("configurable", {}).get("checkpoint_id")
         put_config: RunnableConfig = {
-            "configurable": {"thread_id": target_id, "checkpoint_ns": ns, "checkpoint_id": parent_id}
+            "configurable": {
+                "thread_id": target_id,
+                "checkpoint_ns": ns,
+                "checkpoint_id": parent_id,
+            }
         }
-        metadata = {**item.metadata, "thread_id": target_id}
+        metadata: CheckpointMetadata = {**item.metadata, "thread_id": target_id}  # type: ignore[typeddict-unknown-key]
         await saver.aput(
             put_config, item.checkpoint, metadata, item.checkpoint.get("channel_versions", {})
         )

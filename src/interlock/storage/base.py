@@ -20,7 +20,6 @@ from interlock.models import (
     AssistantVersion,
     InterruptRecord,
     JSONObject,
-    MultitaskStrategy,
     Run,
     RunStatus,
     Thread,
@@ -290,5 +289,3 @@ class Storage(abc.ABC):
 def thread_status_after(outcome_status: ThreadStatus, other_active: bool) -> ThreadStatus:
     """A thread with another run queued stays busy whatever the last run did."""
     return ThreadStatus.BUSY if other_active else outcome_status
-
-

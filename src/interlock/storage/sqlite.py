@@ -108,7 +108,7 @@ class SQLiteStorage(Storage):
                 "CREATE TABLE IF NOT EXISTS interlock_migrations ("
                 "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
             )
-            rows = await (await conn.execute("SELECT version FROM interlock_migrations")).fetchall()
+            rows = await conn.execute_fetchall("SELECT version FROM interlock_migrations")
             done = {row[0] for row in rows}
             for number, name, sql in load_migrations("sqlite"):
                 if number in done:
@@ -142,27 +142,24 @@ class SQLiteStorage(Storage):
                     await conn.execute("ROLLBACK")
                     raise StorageError(f"Could not commit: {exc}") from exc
 
+    # Every statement runs and is fully read in one call to the connection's thread, so
+    # no half-read cursor ever keeps a stale read snapshot open under a later BEGIN
+    # IMMEDIATE (SQLite would answer "database is locked" without waiting).
+
     async def _one(
         self, name: str, params: Mapping[str, Any], conn: aiosqlite.Connection | None = None
     ) -> sqlite3.Row | None:
-        cursor = await (conn or self.conn).execute(self._q[name], params)
-        row: sqlite3.Row | None = await cursor.fetchone()
-        await cursor.close()
-        return row
+        rows = await (conn or self.conn).execute_fetchall(self._q[name], params)
+        return next(iter(rows), None)
 
     async def _all(
         self, name: str, params: Mapping[str, Any], conn: aiosqlite.Connection | None = None
     ) -> list[sqlite3.Row]:
-        cursor = await (conn or self.conn).execute(self._q[name], params)
-        rows = list(await cursor.fetchall())
-        await cursor.close()
-        return rows
+        return list(await (conn or self.conn).execute_fetchall(self._q[name], params))
 
     async def _exec(self, name: str, params: Mapping[str, Any], conn: aiosqlite.Connection) -> int:
-        cursor = await conn.execute(self._q[name], params)
-        count = cursor.rowcount
-        await cursor.close()
-        return count
+        async with conn.execute(self._q[name], params) as cursor:
+            return cursor.rowcount
 
     # Assistants
 
@@ -239,7 +236,9 @@ class SQLiteStorage(Storage):
             params["name"] = f"%{query.name}%"
         _json_filters(where, params, "metadata", query.metadata)
         order = _order(query.sort_by, query.sort_order, _ASSISTANT_SORT, "created_at")
-        rows, total = await self._page("assistants", where, params, order, query.limit, query.offset)
+        rows, total = await self._page(
+            "assistants", where, params, order, query.limit, query.offset
+        )
         return [_assistant(r) for r in rows], total
 
     async def list_assistant_versions(self, assistant_id: str) -> list[AssistantVersion]:
@@ -286,13 +285,11 @@ class SQLiteStorage(Storage):
         # Table and column names come from our own allow-lists, never from the request.
         clause = " AND ".join(where)
         count_sql = f"SELECT COUNT(*) FROM {table} WHERE {clause}"  # noqa: S608
-        cursor = await self.conn.execute(count_sql, params)
-        total_row = await cursor.fetchone()
-        total = int(total_row[0]) if total_row else 0
+        total_rows = list(await self.conn.execute_fetchall(count_sql, params))
+        total = int(total_rows[0][0]) if total_rows else 0
         page_sql = f"SELECT * FROM {table} WHERE {clause} ORDER BY {order} LIMIT :_l OFFSET :_o"  # noqa: S608
-        cursor = await self.conn.execute(page_sql, {**params, "_l": limit, "_o": offset})
-        rows = list(await cursor.fetchall())
-        return rows, total
+        rows = await self.conn.execute_fetchall(page_sql, {**params, "_l": limit, "_o": offset})
+        return list(rows), total
 
     # Threads
 
@@ -413,7 +410,9 @@ class SQLiteStorage(Storage):
                 thread = new_thread
             else:
                 thread = _thread(row)
-            active = [_run(r) for r in await self._all("active_runs", {"thread_id": run.thread_id}, conn)]
+            active = [
+                _run(r) for r in await self._all("active_runs", {"thread_id": run.thread_id}, conn)
+            ]
             to_cancel: list[Run] = []
             if active:
                 strategy = run.multitask_strategy
@@ -426,7 +425,9 @@ class SQLiteStorage(Storage):
                     delete = strategy is MultitaskStrategy.ROLLBACK
                     for other in active:
                         if other.status is RunStatus.PENDING:
-                            await self._settle_pending(conn, other, delete=delete, now=run.created_at)
+                            await self._settle_pending(
+                                conn, other, delete=delete, now=run.created_at
+                            )
                         else:
                             to_cancel.append(other)
             await self._exec("insert_run", _run_params(run), conn)
@@ -458,7 +459,11 @@ class SQLiteStorage(Storage):
         else:
             await self._exec(
                 "set_run_status",
-                {"run_id": run.run_id, "status": RunStatus.INTERRUPTED.value, "updated_at": _ts(now)},
+                {
+                    "run_id": run.run_id,
+                    "status": RunStatus.INTERRUPTED.value,
+                    "updated_at": _ts(now),
+                },
                 conn,
             )
 
@@ -511,15 +516,16 @@ class SQLiteStorage(Storage):
                 conn,
             )
             others = [
-                r for r in await self._all("active_runs", {"thread_id": run.thread_id}, conn)
+                r
+                for r in await self._all("active_runs", {"thread_id": run.thread_id}, conn)
                 if r["run_id"] != run_id
             ]
             new_ids = {i.interrupt_id for i in outcome.pending_interrupts}
             for record in await self._all("pending_interrupts", {"thread_id": run.thread_id}, conn):
                 if record["interrupt_id"] not in new_ids:
                     await self._resolve(conn, run.thread_id, record["interrupt_id"], run_id, now)
-            for record in outcome.pending_interrupts:
-                await self._exec("upsert_interrupt", _interrupt_params(record), conn)
+            for pending in outcome.pending_interrupts:
+                await self._exec("upsert_interrupt", _interrupt_params(pending), conn)
             await self._exec(
                 "update_thread_state",
                 {
@@ -632,7 +638,9 @@ def _order(sort_by: str, sort_order: str, allowed: set[str], default: str) -> st
     return f"{column} {direction}, rowid {direction}"
 
 
-def _json_filters(where: list[str], params: dict[str, Any], column: str, filters: JSONObject) -> None:
+def _json_filters(
+    where: list[str], params: dict[str, Any], column: str, filters: JSONObject
+) -> None:
     # Each key must equal the given value; nested objects compare as canonical JSON.
     for n, (key, value) in enumerate(filters.items()):
         path_name, value_name = f"{column.strip(chr(34))}_p{n}", f"{column.strip(chr(34))}_v{n}"
