@@ -175,7 +175,6 @@ class Worker:
         ended = await self._storage.finish_run(run.run_id, outcome, utcnow())
         final = ended or run
         self._notifier.run_ended(final)
-        self._notifier.run_queued()
         if self._on_run_end is not None and ended is not None:
             await self._on_run_end(ended)
 
