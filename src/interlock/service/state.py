@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
-from langgraph.checkpoint.base import CheckpointMetadata
+from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointMetadata, CheckpointTuple
 from langgraph.types import StateSnapshot
 
 from interlock import serde
@@ -184,36 +184,37 @@ async def update_state(
     }
 
 
+async def _replay(saver: BaseCheckpointSaver[Any], item: CheckpointTuple, thread_id: str) -> None:
+    # Write one stored checkpoint, with its pending writes, under `thread_id`.
+    conf = item.config["configurable"]
+    ns = conf.get("checkpoint_ns", "")
+    parent_id = (item.parent_config or {}).get("configurable", {}).get("checkpoint_id")
+    parent: RunnableConfig = {
+        "configurable": {"thread_id": thread_id, "checkpoint_ns": ns, "checkpoint_id": parent_id}
+    }
+    metadata: CheckpointMetadata = {**item.metadata, "thread_id": thread_id}  # type: ignore[typeddict-unknown-key]
+    versions = item.checkpoint.get("channel_versions", {})
+    await saver.aput(parent, item.checkpoint, metadata, versions)
+    by_task: dict[str, list[tuple[str, Any]]] = {}
+    for task_id, channel, value in item.pending_writes or []:
+        by_task.setdefault(task_id, []).append((channel, value))
+    target: RunnableConfig = {
+        "configurable": {
+            "thread_id": thread_id,
+            "checkpoint_ns": ns,
+            "checkpoint_id": conf["checkpoint_id"],
+        }
+    }
+    for task_id, writes in by_task.items():
+        await saver.aput_writes(target, writes, task_id)
+
+
 async def copy_checkpoints(ctx: ServiceContext, source_id: str, target_id: str) -> None:
     """Copy every checkpoint and pending write of a thread to another thread id."""
     saver = ctx.registry.checkpointer
-    async for item in saver.alist({"configurable": {"thread_id": source_id}}):
-        conf = item.config["configurable"]
-        ns = conf.get("checkpoint_ns", "")
-        parent_id = (item.parent_config or {}).get("configurable", {}).get("checkpoint_id")
-        put_config: RunnableConfig = {
-            "configurable": {
-                "thread_id": target_id,
-                "checkpoint_ns": ns,
-                "checkpoint_id": parent_id,
-            }
-        }
-        metadata: CheckpointMetadata = {**item.metadata, "thread_id": target_id}  # type: ignore[typeddict-unknown-key]
-        await saver.aput(
-            put_config, item.checkpoint, metadata, item.checkpoint.get("channel_versions", {})
-        )
-        by_task: dict[str, list[tuple[str, Any]]] = {}
-        for task_id, channel, value in item.pending_writes or []:
-            by_task.setdefault(task_id, []).append((channel, value))
-        target: RunnableConfig = {
-            "configurable": {
-                "thread_id": target_id,
-                "checkpoint_ns": ns,
-                "checkpoint_id": conf["checkpoint_id"],
-            }
-        }
-        for task_id, writes in by_task.items():
-            await saver.aput_writes(target, writes, task_id)
+    items = [item async for item in saver.alist({"configurable": {"thread_id": source_id}})]
+    for item in reversed(items):  # oldest first, as they were written
+        await _replay(saver, item, target_id)
 
 
 async def delete_checkpoints(ctx: ServiceContext, thread_id: str) -> None:
@@ -229,35 +230,14 @@ async def delete_run_checkpoints(ctx: ServiceContext, thread_id: str, run_id: st
         return
     except NotImplementedError:
         pass
-    keep = []
-    doomed = False
-    async for item in saver.alist({"configurable": {"thread_id": thread_id}}):
-        if item.metadata.get("run_id") == run_id:
-            doomed = True
-        else:
-            keep.append(item)
-    if not doomed:
+    items = [item async for item in saver.alist({"configurable": {"thread_id": thread_id}})]
+    keep = [item for item in items if item.metadata.get("run_id") != run_id]
+    if len(keep) == len(items):
         return
     # The saver has no per-checkpoint delete: rebuild the thread from what stays.
     await saver.adelete_thread(thread_id)
     for item in reversed(keep):
-        conf = item.config["configurable"]
-        parent_id = (item.parent_config or {}).get("configurable", {}).get("checkpoint_id")
-        put_config: RunnableConfig = {
-            "configurable": {
-                "thread_id": thread_id,
-                "checkpoint_ns": conf.get("checkpoint_ns", ""),
-                "checkpoint_id": parent_id,
-            }
-        }
-        await saver.aput(
-            put_config, item.checkpoint, item.metadata, item.checkpoint.get("channel_versions", {})
-        )
-        by_task: dict[str, list[tuple[str, Any]]] = {}
-        for task_id, channel, value in item.pending_writes or []:
-            by_task.setdefault(task_id, []).append((channel, value))
-        for task_id, writes in by_task.items():
-            await saver.aput_writes(item.config, writes, task_id)
+        await _replay(saver, item, thread_id)
 
 
 def require_thread(thread: Thread | None, thread_id: str) -> Thread:
