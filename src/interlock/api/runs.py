@@ -10,8 +10,9 @@ from starlette.responses import Response
 from interlock.api.deps import Ctx
 from interlock.api.responses import JSONResponse, wait_response
 from interlock.api.schemas import RunCreate, RunsCancel, run_to_wire
+from interlock.errors import NotFoundError
 from interlock.models import MultitaskStrategy, RunStatus
-from interlock.service import runs
+from interlock.service import runs, threads
 from interlock.service.context import ServiceContext
 
 __all__ = ["router"]
@@ -123,7 +124,12 @@ async def delete_run(ctx: Ctx, thread_id: str, run_id: str) -> Response:
 @router.get("/threads/{thread_id}/runs/{run_id}/join")
 async def join_run(ctx: Ctx, thread_id: str, run_id: str) -> Response:
     """Wait for a run to end and answer with its output."""
-    await runs.get_run(ctx, thread_id, run_id)  # a 404 must come before the body starts
+    # A 404 must come before the body starts; a run a rollback deleted is not one.
+    try:
+        await runs.get_run(ctx, thread_id, run_id)
+    except NotFoundError:
+        await threads.get_thread(ctx, thread_id)
+        return JSONResponse(runs.rolled_back_output())
     return wait_response(
         runs.join_run(ctx, thread_id, run_id), keepalive=ctx.settings.wait_keepalive, headers={}
     )

@@ -235,6 +235,7 @@ def run_to_wire(run: Run) -> JSONObject:
         "multitask_strategy": run.multitask_strategy.value,
         "created_at": run.created_at,
         "updated_at": run.updated_at,
+        "langsmith_session_name": None,
     }
 
 

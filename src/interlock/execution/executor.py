@@ -226,8 +226,8 @@ def failed_outcome(run: Run, exc: BaseException, state: StateSnapshot | None) ->
 
 
 def _values(state: StateSnapshot | None) -> JSON:
-    if state is None:
-        return None
+    if state is None or state.created_at is None:
+        return None  # no checkpoint left (a fresh or rolled-back thread)
     return serde.to_jsonable(state.values)
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+import warnings
+from typing import Any, get_type_hints
+
+from pydantic import PydanticUserError, create_model
 
 from interlock.errors import InvalidRequestError, NotFoundError, ValidationError
 from interlock.graphs import default_assistant_id
@@ -191,23 +194,49 @@ def _contains(haystack: JSONObject, needle: JSONObject) -> bool:
     return all(haystack.get(k) == v for k, v in needle.items())
 
 
+def _typed_dict_schema(schema: Any, title: str) -> JSONObject:
+    # pydantic refuses `typing.TypedDict` before Python 3.12, and user graphs use it:
+    # rebuild the same fields as a model instead.
+    hints = get_type_hints(schema, include_extras=True)
+    required = getattr(schema, "__required_keys__", set(hints))
+    fields: dict[str, Any] = {
+        name: (hint, ... if name in required else None) for name, hint in hints.items()
+    }
+    model = create_model(title, **fields)
+    result: JSONObject = model.model_json_schema()
+    return result
+
+
+def _json_schema(graph: Any, method: str, attribute: str, title: str | None) -> JSONObject | None:
+    try:
+        result: JSONObject = getattr(graph, method)()
+    except PydanticUserError:
+        builder_schema = getattr(getattr(graph, "builder", None), attribute, None)
+        if builder_schema is None:
+            return None
+        result = _typed_dict_schema(builder_schema, builder_schema.__name__)
+    except Exception:  # noqa: BLE001 -- a schema that cannot be built is shown as null
+        return None
+    if title is not None:
+        result = {**result, "title": title}
+    return result
+
+
 def schemas(graph: Any, graph_id: str) -> JSONObject:
     """The JSON schemas of a graph's input, output, state, config and context."""
-
-    def safe(fn: Any) -> Any:
-        try:
-            return fn()
-        except Exception:  # noqa: BLE001 -- a schema that cannot be built is shown as null
-            return None
-
-    state = safe(lambda: graph.get_input_jsonschema())
-    if isinstance(state, dict):
-        state = {**state, "title": f"{graph_id}_state"}
+    with warnings.catch_warnings():
+        # `get_config_jsonschema` is deprecated upstream but still what `config_schema` means.
+        warnings.simplefilter("ignore")
+        config = _json_schema(graph, "get_config_jsonschema", "config_schema", None)
+    if config is not None and not config.get("properties"):
+        config = {}
     return {
         "graph_id": graph_id,
-        "input_schema": safe(graph.get_input_jsonschema),
-        "output_schema": safe(graph.get_output_jsonschema),
-        "state_schema": state,
-        "config_schema": safe(graph.get_config_jsonschema) or {},
-        "context_schema": safe(graph.get_context_jsonschema),
+        "input_schema": _json_schema(graph, "get_input_jsonschema", "input_schema", None),
+        "output_schema": _json_schema(graph, "get_output_jsonschema", "output_schema", None),
+        "state_schema": _json_schema(
+            graph, "get_input_jsonschema", "state_schema", f"{graph_id}_state"
+        ),
+        "config_schema": config if config is not None else {},
+        "context_schema": _json_schema(graph, "get_context_jsonschema", "context_schema", None),
     }

@@ -51,7 +51,7 @@ def snapshot_to_wire(snapshot: StateSnapshot) -> JSONObject:
                 "id": task.id,
                 "name": task.name,
                 "path": serde.to_jsonable(task.path),
-                "error": None if task.error is None else repr(task.error),
+                "error": _error_text(task.error),
                 "interrupts": serde.interrupts_to_wire(task.interrupts, full=False),
                 "checkpoint": (
                     {
@@ -66,11 +66,18 @@ def snapshot_to_wire(snapshot: StateSnapshot) -> JSONObject:
                 "result": serde.to_jsonable(task.result),
             }
         )
+    metadata = serde.to_jsonable(snapshot.metadata)
+    configurable = (snapshot.config or {}).get("configurable", {})
+    if configurable.get("checkpoint_ns") and isinstance(metadata, dict):
+        # A subgraph's snapshot: say where it sits, as the official server does.
+        metadata["checkpoint_ns"] = configurable["checkpoint_ns"]
+        if "checkpoint_map" in configurable:
+            metadata["checkpoint_map"] = serde.to_jsonable(configurable["checkpoint_map"])
     return {
         "values": serde.to_jsonable(snapshot.values),
         "next": list(snapshot.next),
         "tasks": tasks,
-        "metadata": serde.to_jsonable(snapshot.metadata),
+        "metadata": metadata,
         "created_at": snapshot.created_at,
         "checkpoint": checkpoint,
         "parent_checkpoint": parent,
@@ -78,6 +85,13 @@ def snapshot_to_wire(snapshot: StateSnapshot) -> JSONObject:
         "checkpoint_id": checkpoint["checkpoint_id"] if checkpoint else None,
         "parent_checkpoint_id": parent["checkpoint_id"] if parent else None,
     }
+
+
+def _error_text(error: Any) -> str | None:
+    # Errors read back from the checkpointer are already text; fresh ones are exceptions.
+    if error is None:
+        return None
+    return error if isinstance(error, str) else repr(error)
 
 
 async def _graph_for(ctx: ServiceContext, thread: Thread) -> AnyGraph | None:
@@ -107,7 +121,7 @@ async def get_state(
         if await ctx.registry.checkpointer.aget_tuple(config) is None:
             return dict(EMPTY_STATE)
     snapshot = await graph.aget_state(config, subgraphs=subgraphs)
-    if snapshot.config is None:
+    if snapshot.created_at is None:  # no checkpoint yet
         return dict(EMPTY_STATE)
     return snapshot_to_wire(snapshot)
 
