@@ -41,6 +41,10 @@ class Settings:
     """Seconds between queue polls when no wake-up arrives (wake-ups are only hints)."""
     wait_keepalive: float = 5.0
     """Seconds between the newline keep-alives `runs/wait` sends while a run goes on."""
+    stream_keepalive: float = 5.0
+    """Seconds of silence after which a stream sends a keep-alive comment."""
+    event_retention: float = 24 * 3600.0
+    """Seconds the events of an ended run stay replayable (the official default is 2 minutes)."""
     webhook_timeout: float = 10.0
     """Seconds a run-completion webhook POST may take."""
 

@@ -21,8 +21,10 @@ __all__ = [
     "InterruptRecord",
     "JSONObject",
     "MultitaskStrategy",
+    "NewEvent",
     "Run",
     "RunStatus",
+    "StreamEvent",
     "Thread",
     "ThreadStatus",
     "new_id",
@@ -185,3 +187,25 @@ class InterruptRecord:
     created_at: datetime
     resolved_at: datetime | None = None
     resolved_by_run_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewEvent:
+    """A stream event about to be appended to the log; `data` is JSON text."""
+
+    run_id: str
+    thread_id: str
+    event: str
+    data: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StreamEvent:
+    """A stream event as stored: its id orders every event of the database."""
+
+    event_id: int
+    run_id: str
+    thread_id: str
+    event: str
+    data: str
+    created_at: datetime

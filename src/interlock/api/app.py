@@ -13,7 +13,7 @@ from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.store.sqlite.aio import AsyncSqliteStore
 
 from interlock._version import __version__
-from interlock.api import assistants, runs, system, threads
+from interlock.api import assistants, runs, streams, system, threads
 from interlock.api.errors import install_error_handlers
 from interlock.api.responses import JSONResponse
 from interlock.api.schemas import run_to_wire
@@ -131,7 +131,7 @@ def create_app(
         default_response_class=JSONResponse,
     )
     install_error_handlers(app)
-    for router in (system.router, assistants.router, threads.router, runs.router):
+    for router in (system.router, assistants.router, threads.router, streams.router, runs.router):
         app.include_router(router)
     return app
 

@@ -15,12 +15,13 @@ from interlock.models import MultitaskStrategy, RunStatus
 from interlock.service import runs, threads
 from interlock.service.context import ServiceContext
 
-__all__ = ["router"]
+__all__ = ["RunCreate", "router", "run_request"]
 
 router = APIRouter(tags=["Runs"])
 
 
-def _request(body: RunCreate) -> runs.RunRequest:
+def run_request(body: RunCreate) -> runs.RunRequest:
+    """Turn a run body into the service's request."""
     mode = body.stream_mode
     return runs.RunRequest(
         assistant_id=body.assistant_id,
@@ -54,7 +55,7 @@ async def _output(ctx: ServiceContext, run_id: str) -> Any:
 @router.post("/threads/{thread_id}/runs")
 async def create_run(ctx: Ctx, thread_id: str, body: RunCreate) -> Response:
     """Queue a run in the background and return it."""
-    run = (await runs.create_run(ctx, thread_id, _request(body))).run
+    run = (await runs.create_run(ctx, thread_id, run_request(body))).run
     return JSONResponse(
         run_to_wire(run),
         headers={"Content-Location": f"/threads/{run.thread_id}/runs/{run.run_id}"},
@@ -64,7 +65,7 @@ async def create_run(ctx: Ctx, thread_id: str, body: RunCreate) -> Response:
 @router.post("/threads/{thread_id}/runs/wait")
 async def wait_run(ctx: Ctx, thread_id: str, body: RunCreate) -> Response:
     """Queue a run and answer with its output once it ends or pauses."""
-    run = (await runs.create_run(ctx, thread_id, _request(body))).run
+    run = (await runs.create_run(ctx, thread_id, run_request(body))).run
     base = f"/threads/{run.thread_id}/runs/{run.run_id}"
     return wait_response(
         _output(ctx, run.run_id),
@@ -76,14 +77,14 @@ async def wait_run(ctx: Ctx, thread_id: str, body: RunCreate) -> Response:
 @router.post("/runs")
 async def create_stateless_run(ctx: Ctx, body: RunCreate) -> Response:
     """Queue a run on a new temporary thread."""
-    run = (await runs.create_run(ctx, None, _request(body))).run
+    run = (await runs.create_run(ctx, None, run_request(body))).run
     return JSONResponse(run_to_wire(run), headers={"Content-Location": f"/runs/{run.run_id}"})
 
 
 @router.post("/runs/wait")
 async def wait_stateless_run(ctx: Ctx, body: RunCreate) -> Response:
     """Run on a new temporary thread and answer with the output."""
-    run = (await runs.create_run(ctx, None, _request(body))).run
+    run = (await runs.create_run(ctx, None, run_request(body))).run
     base = f"/threads/{run.thread_id}/runs/{run.run_id}"
     return wait_response(
         _output(ctx, run.run_id),

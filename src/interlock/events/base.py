@@ -7,10 +7,28 @@ also re-reads the database every so often, so a lost notification only costs tim
 from __future__ import annotations
 
 import abc
+import contextlib
+from collections.abc import Iterator
 
 from interlock.models import Run
 
-__all__ = ["Notifier"]
+__all__ = ["EventWaiter", "Notifier"]
+
+
+class EventWaiter(abc.ABC):
+    """A subscriber's wake-up for new stream events of one run or thread.
+
+    Call `arm()` before reading the log, then `wait()` when the read found nothing new:
+    an append between the two still wakes it.
+    """
+
+    @abc.abstractmethod
+    def arm(self) -> None:
+        """Forget earlier wake-ups; the next append wakes `wait`."""
+
+    @abc.abstractmethod
+    async def wait(self, timeout: float) -> None:
+        """Return after an append since `arm()`, or after `timeout` seconds."""
 
 
 class Notifier(abc.ABC):
@@ -31,3 +49,12 @@ class Notifier(abc.ABC):
     @abc.abstractmethod
     async def wait_for_run(self, run_id: str, timeout: float) -> Run | None:
         """Return the run's final record when it ends, or None after `timeout` seconds."""
+
+    @abc.abstractmethod
+    def events_appended(self, run_id: str, thread_id: str) -> None:
+        """Say that events of a run (on a thread) were committed to the log."""
+
+    @abc.abstractmethod
+    @contextlib.contextmanager
+    def watch_events(self, key: str) -> Iterator[EventWaiter]:
+        """Watch `run:<id>` or `thread:<id>` for new events while the block runs."""

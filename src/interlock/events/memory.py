@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import OrderedDict, defaultdict
+from collections.abc import Iterator
 
-from interlock.events.base import Notifier
+from interlock.events.base import EventWaiter, Notifier
 from interlock.models import Run
 
 __all__ = ["InProcessNotifier"]
 
 RECENT_RUNS = 1024  # ended runs remembered for waiters that arrive just too late
+
+
+class _Waiter(EventWaiter):
+    def __init__(self) -> None:
+        self.event = asyncio.Event()
+
+    def arm(self) -> None:
+        self.event.clear()
+
+    async def wait(self, timeout: float) -> None:
+        try:
+            await asyncio.wait_for(self.event.wait(), timeout)
+        except TimeoutError:
+            return
 
 
 class InProcessNotifier(Notifier):
@@ -22,6 +38,7 @@ class InProcessNotifier(Notifier):
         # A waiter that reads "running" from the database and subscribes after the run
         # ended would otherwise sleep a whole poll interval.
         self._recent: OrderedDict[str, Run] = OrderedDict()
+        self._watchers: defaultdict[str, set[_Waiter]] = defaultdict(set)
 
     def run_queued(self) -> None:
         """See `Notifier.run_queued`."""
@@ -61,3 +78,23 @@ class InProcessNotifier(Notifier):
                 waiters.discard(future)
                 if not waiters:
                     del self._waiters[run_id]
+
+    def events_appended(self, run_id: str, thread_id: str) -> None:
+        """See `Notifier.events_appended`."""
+        for key in (f"run:{run_id}", f"thread:{thread_id}"):
+            for waiter in self._watchers.get(key, ()):
+                waiter.event.set()
+
+    @contextlib.contextmanager
+    def watch_events(self, key: str) -> Iterator[EventWaiter]:
+        """See `Notifier.watch_events`."""
+        waiter = _Waiter()
+        self._watchers[key].add(waiter)
+        try:
+            yield waiter
+        finally:
+            watchers = self._watchers.get(key)
+            if watchers is not None:
+                watchers.discard(waiter)
+                if not watchers:
+                    del self._watchers[key]

@@ -7,7 +7,7 @@ The executor turns what langgraph yields into the official server's outputs: the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import langgraph.version
 from langchain_core.runnables import RunnableConfig
@@ -15,6 +15,7 @@ from langgraph.types import Command, Send, StateSnapshot
 
 from interlock import serde
 from interlock._version import __version__
+from interlock.execution.stream import EventSink, StreamMapper, graph_modes
 from interlock.graphs import AnyGraph, GraphRegistry
 from interlock.models import (
     JSON,
@@ -52,33 +53,44 @@ class Executor:
     def __init__(self, registry: GraphRegistry) -> None:
         self._registry = registry
 
-    async def execute(self, run: Run) -> RunOutcome:
+    async def execute(self, run: Run, sink: EventSink) -> RunOutcome:
         """Run a graph to its end or its next pause and return the outcome.
 
-        A failure inside the graph is part of the outcome (status `error`), not an
-        exception; only cancellation propagates.
+        Stream events go to `sink` as they happen. A failure inside the graph is part
+        of the outcome (status `error`, and an `error` event), not an exception; only
+        cancellation propagates.
         """
         config = run_config(run)
         collected = _Collected(interrupts=[])
         graph: AnyGraph | None = None
+        kwargs = run.kwargs
+        requested = kwargs.get("stream_mode") or ["values"]
+        subgraphs = bool(kwargs.get("subgraphs"))
+        mapper = StreamMapper(requested, sink)
+        sink.emit("metadata", {"run_id": run.run_id, "attempt": run.attempt})
         try:
             graph = await self._registry.get(run.graph_id, config)
-            graph_input = await self._input(run, graph, config)
-            kwargs = run.kwargs
-            context = kwargs.get("context") or None
+            graph_input = await self._input(run, config)
             stream = graph.astream(
                 graph_input,
                 config,
-                context=context,
-                stream_mode=["values", "updates"],
+                context=kwargs.get("context") or None,
+                stream_mode=graph_modes(requested),
                 interrupt_before=kwargs.get("interrupt_before"),
                 interrupt_after=kwargs.get("interrupt_after"),
                 durability=kwargs.get("durability") or "async",
+                subgraphs=subgraphs,
             )
-            async for mode, chunk in stream:
-                if mode == "values":
+            async for raw in stream:
+                # (mode, chunk), or (namespace, mode, chunk) with subgraphs.
+                item = cast("tuple[Any, ...]", raw)
+                namespace: tuple[str, ...] = item[0] if subgraphs else ()
+                mode, chunk = item[-2], item[-1]
+                if not namespace and mode == "values":
                     _collect_values(collected, chunk)
+                mapper.handle(namespace, mode, chunk)
         except Exception as exc:  # noqa: BLE001 -- user graph code: any failure ends the run
+            sink.emit("error", error_body(exc))
             state = await _safe_state(graph, config)
             return failed_outcome(run, exc, state)
         state = await _safe_state(graph, config)
@@ -89,7 +101,7 @@ class Executor:
         graph = await self._registry.get(run.graph_id, run_config(run))
         return _values(await _safe_state(graph, run_config(run)))
 
-    async def _input(self, run: Run, graph: AnyGraph, config: RunnableConfig) -> Any:
+    async def _input(self, run: Run, config: RunnableConfig) -> Any:
         kwargs = run.kwargs
         if run.attempt > 1:
             # Taken up again after a crash: continue from this run's last checkpoint

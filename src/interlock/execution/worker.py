@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from interlock.events.base import Notifier
 from interlock.execution.executor import Executor, error_body
+from interlock.execution.stream import EventSink
 from interlock.models import Run, RunStatus, ThreadStatus, utcnow
 from interlock.storage.base import RunOutcome, Storage
 
@@ -141,13 +142,16 @@ class Worker:
 
     async def _execute(self, run: Run) -> None:
         active = self._active[run.run_id]
+        sink = EventSink(self._storage, self._notifier, run)
         try:
             try:
-                outcome = await self._executor.execute(run)
+                outcome = await self._executor.execute(run, sink)
             except asyncio.CancelledError:
                 if active.cancel_action is None:
-                    raise  # shutdown: stop() hands the run back to the queue
-                await self._cancelled(run, active.cancel_action, active.cancel_message or "")
+                    # Shutdown: stop() hands the run back to the queue; keep its events.
+                    await self._storage.append_events(await sink.close(), utcnow())
+                    raise
+                await self._cancelled(run, sink, active.cancel_action, active.cancel_message or "")
                 return
             except Exception as exc:
                 logger.exception("Run %s failed outside its graph.", run.run_id)
@@ -161,7 +165,7 @@ class Worker:
                 )
             # From here on the run has ended; a cancel must not cut its final write.
             active.finishing = True
-            await self._finish(run, outcome)
+            await self._finish(run, outcome, sink)
         finally:
             self._release(run.run_id)
 
@@ -171,14 +175,18 @@ class Worker:
         # Another run of the same thread may be waiting for this one to end.
         self._notifier.run_queued()
 
-    async def _finish(self, run: Run, outcome: RunOutcome) -> None:
-        ended = await self._storage.finish_run(run.run_id, outcome, utcnow())
+    async def _finish(self, run: Run, outcome: RunOutcome, sink: EventSink) -> None:
+        events = await sink.close()
+        ended = await self._storage.finish_run(run.run_id, outcome, utcnow(), events)
+        sink.committed()
         final = ended or run
         self._notifier.run_ended(final)
         if self._on_run_end is not None and ended is not None:
             await self._on_run_end(ended)
 
-    async def _cancelled(self, run: Run, action: CancelAction, message: str) -> None:
+    async def _cancelled(
+        self, run: Run, sink: EventSink, action: CancelAction, message: str
+    ) -> None:
         rollback = action == "rollback"
         if rollback and self._on_rollback is not None:
             await self._on_rollback(run)
@@ -190,6 +198,6 @@ class Worker:
             thread_values=await self._executor.current_values(run),
             thread_error=body,
         )
-        await self._finish(run, outcome)
+        await self._finish(run, outcome, sink)
         if rollback:
             await self._storage.delete_run(run.run_id, utcnow())

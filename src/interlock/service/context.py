@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
 
 from interlock.config import Settings
 from interlock.events.base import Notifier
@@ -22,3 +25,11 @@ class ServiceContext:
     registry: GraphRegistry
     notifier: Notifier
     worker: Worker
+    background: set[asyncio.Task[Any]] = field(default_factory=set)
+    """Work started by a request that must outlive it (kept referenced until done)."""
+
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run `work` in the background, independent of the request that asked for it."""
+        task = asyncio.ensure_future(work)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)

@@ -11,6 +11,7 @@ from interlock import serde
 __all__ = [
     "assistant_from_row",
     "assistant_params",
+    "event_from_row",
     "from_json",
     "from_ts",
     "interrupt_from_row",
@@ -31,6 +32,7 @@ from interlock.models import (
     MultitaskStrategy,
     Run,
     RunStatus,
+    StreamEvent,
     Thread,
     ThreadStatus,
 )
@@ -204,4 +206,15 @@ def interrupt_from_row(row: sqlite3.Row) -> InterruptRecord:
         created_at=from_ts(row["created_at"]),
         resolved_at=None if row["resolved_at"] is None else from_ts(row["resolved_at"]),
         resolved_by_run_id=row["resolved_by_run_id"],
+    )
+
+
+def event_from_row(row: sqlite3.Row) -> StreamEvent:
+    return StreamEvent(
+        event_id=row["event_id"],
+        run_id=row["run_id"],
+        thread_id=row["thread_id"],
+        event=row["event"],
+        data=row["data"],
+        created_at=from_ts(row["created_at"]),
     )

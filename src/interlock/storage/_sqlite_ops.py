@@ -21,14 +21,17 @@ from interlock.models import (
     InterruptRecord,
     JSONObject,
     MultitaskStrategy,
+    NewEvent,
     Run,
     RunStatus,
+    StreamEvent,
     Thread,
     ThreadStatus,
 )
 from interlock.storage._rows import (
     assistant_from_row,
     assistant_params,
+    event_from_row,
     from_json,
     from_ts,
     interrupt_from_row,
@@ -327,6 +330,7 @@ class SQLiteOps:
     def delete_thread(self, thread_id: str) -> bool:
         """See `Storage.delete_thread`."""
         with self._tx() as conn:
+            self._exec("delete_thread_events", {"thread_id": thread_id}, conn)
             return self._exec("delete_thread", {"thread_id": thread_id}, conn) > 0
 
     def search_threads(self, query: ThreadQuery) -> tuple[list[Thread], int]:
@@ -463,9 +467,12 @@ class SQLiteOps:
         row = self._one("next_available_at", {})
         return None if row is None or row["available_at"] is None else from_ts(row["available_at"])
 
-    def finish_run(self, run_id: str, outcome: RunOutcome, now: datetime) -> Run | None:
+    def finish_run(
+        self, run_id: str, outcome: RunOutcome, now: datetime, events: Sequence[NewEvent] = ()
+    ) -> Run | None:
         """See `Storage.finish_run`."""
         with self._tx() as conn:
+            self._insert_events(conn, events, now)
             row = self._one("get_run", {"run_id": run_id}, conn)
             if row is None:
                 return None
@@ -580,6 +587,51 @@ class SQLiteOps:
         with self._tx() as conn:
             rows = self._all("requeue_running", {"now": to_ts(now)}, conn)
         return [r["run_id"] for r in rows]
+
+    def _insert_events(
+        self, conn: sqlite3.Connection, events: Sequence[NewEvent], now: datetime
+    ) -> int:
+        created = to_ts(now)
+        last = 0
+        for e in events:
+            cursor = conn.execute(
+                self._q["insert_event"],
+                {
+                    "run_id": e.run_id,
+                    "thread_id": e.thread_id,
+                    "event": e.event,
+                    "data": e.data,
+                    "created_at": created,
+                },
+            )
+            last = cursor.lastrowid or last
+        return last
+
+    def append_events(self, events: Sequence[NewEvent], now: datetime) -> int:
+        """See `Storage.append_events`."""
+        with self._tx() as conn:
+            return self._insert_events(conn, events, now)
+
+    def read_events(
+        self, *, run_id: str | None = None, thread_id: str | None = None, after: int, limit: int
+    ) -> list[StreamEvent]:
+        """See `Storage.read_events`."""
+        if run_id is not None:
+            rows = self._all("run_events_after", {"run_id": run_id, "after": after, "limit": limit})
+        else:
+            params = {"thread_id": thread_id, "after": after, "limit": limit}
+            rows = self._all("thread_events_after", params)
+        return [event_from_row(r) for r in rows]
+
+    def last_thread_event_id(self, thread_id: str) -> int:
+        """See `Storage.last_thread_event_id`."""
+        row = self._one("last_thread_event", {"thread_id": thread_id})
+        return int(row["event_id"]) if row else 0
+
+    def prune_events(self, before: datetime) -> int:
+        """See `Storage.prune_events`."""
+        with self._tx() as conn:
+            return self._exec("prune_events", {"before": to_ts(before)}, conn)
 
     def pending_interrupts(self, thread_id: str) -> list[InterruptRecord]:
         """See `Storage.pending_interrupts`."""

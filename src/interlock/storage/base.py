@@ -20,8 +20,10 @@ from interlock.models import (
     AssistantVersion,
     InterruptRecord,
     JSONObject,
+    NewEvent,
     Run,
     RunStatus,
+    StreamEvent,
     Thread,
     ThreadStatus,
 )
@@ -256,10 +258,18 @@ class Storage(abc.ABC):
         """When the earliest pending run becomes available, or None."""
 
     @abc.abstractmethod
-    async def finish_run(self, run_id: str, outcome: RunOutcome, now: datetime) -> Run | None:
+    async def finish_run(
+        self,
+        run_id: str,
+        outcome: RunOutcome,
+        now: datetime,
+        events: Sequence[NewEvent] = (),
+    ) -> Run | None:
         """End a run and update its thread and interrupts in one transaction.
 
-        Returns the updated run, or None when the run was deleted meanwhile.
+        `events` are the run's last stream events, appended in the same transaction so
+        a subscriber that sees the run ended has seen every event too. Returns the
+        updated run, or None when the run was deleted meanwhile.
         """
 
     @abc.abstractmethod
@@ -278,6 +288,26 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     async def requeue_running(self, now: datetime) -> list[str]:
         """Put runs left `running` by a dead process back in the queue."""
+
+    # The event log
+
+    @abc.abstractmethod
+    async def append_events(self, events: Sequence[NewEvent], now: datetime) -> int:
+        """Append stream events in order; return the id of the last one."""
+
+    @abc.abstractmethod
+    async def read_events(
+        self, *, run_id: str | None = None, thread_id: str | None = None, after: int, limit: int
+    ) -> list[StreamEvent]:
+        """Return up to `limit` events of a run (or of a thread) with ids above `after`."""
+
+    @abc.abstractmethod
+    async def last_thread_event_id(self, thread_id: str) -> int:
+        """The id of a thread's newest event, or 0."""
+
+    @abc.abstractmethod
+    async def prune_events(self, before: datetime) -> int:
+        """Delete events older than `before` of runs that have ended; return how many."""
 
     # Interrupts
 

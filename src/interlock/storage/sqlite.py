@@ -16,8 +16,10 @@ from interlock.models import (
     AssistantVersion,
     InterruptRecord,
     JSONObject,
+    NewEvent,
     Run,
     RunStatus,
+    StreamEvent,
     Thread,
     ThreadStatus,
 )
@@ -215,9 +217,35 @@ class SQLiteStorage(Storage):
         """See `Storage.next_available_at`."""
         return await self._call(self.ops.next_available_at)
 
-    async def finish_run(self, run_id: str, outcome: RunOutcome, now: datetime) -> Run | None:
+    async def finish_run(
+        self,
+        run_id: str,
+        outcome: RunOutcome,
+        now: datetime,
+        events: Sequence[NewEvent] = (),
+    ) -> Run | None:
         """See `Storage.finish_run`."""
-        return await self._call(self.ops.finish_run, run_id, outcome, now)
+        return await self._call(self.ops.finish_run, run_id, outcome, now, events)
+
+    async def append_events(self, events: Sequence[NewEvent], now: datetime) -> int:
+        """See `Storage.append_events`."""
+        return await self._call(self.ops.append_events, events, now)
+
+    async def read_events(
+        self, *, run_id: str | None = None, thread_id: str | None = None, after: int, limit: int
+    ) -> list[StreamEvent]:
+        """See `Storage.read_events`."""
+        return await self._call(
+            self.ops.read_events, run_id=run_id, thread_id=thread_id, after=after, limit=limit
+        )
+
+    async def last_thread_event_id(self, thread_id: str) -> int:
+        """See `Storage.last_thread_event_id`."""
+        return await self._call(self.ops.last_thread_event_id, thread_id)
+
+    async def prune_events(self, before: datetime) -> int:
+        """See `Storage.prune_events`."""
+        return await self._call(self.ops.prune_events, before)
 
     async def cancel_pending_runs(
         self, run_ids: Sequence[str], *, delete: bool, now: datetime

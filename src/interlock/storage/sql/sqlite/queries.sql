@@ -147,3 +147,26 @@ WHERE thread_id = :thread_id AND interrupt_id = :interrupt_id AND status = 'pend
 -- name: cancel_thread_interrupts
 UPDATE interrupts SET status = 'cancelled', resolved_at = :resolved_at
 WHERE thread_id = :thread_id AND status = 'pending';
+
+-- name: insert_event
+INSERT INTO run_events (run_id, thread_id, event, data, created_at)
+VALUES (:run_id, :thread_id, :event, :data, :created_at);
+
+-- name: run_events_after
+SELECT * FROM run_events WHERE run_id = :run_id AND event_id > :after
+ORDER BY event_id LIMIT :limit;
+
+-- name: thread_events_after
+SELECT * FROM run_events WHERE thread_id = :thread_id AND event_id > :after
+ORDER BY event_id LIMIT :limit;
+
+-- name: last_thread_event
+SELECT COALESCE(MAX(event_id), 0) AS event_id FROM run_events WHERE thread_id = :thread_id;
+
+-- name: prune_events
+DELETE FROM run_events
+WHERE created_at < :before
+  AND run_id NOT IN (SELECT run_id FROM runs WHERE status IN ('pending', 'running'));
+
+-- name: delete_thread_events
+DELETE FROM run_events WHERE thread_id = :thread_id;

@@ -1,0 +1,140 @@
+"""From langgraph's stream to the official SSE events, and into the durable event log.
+
+`StreamMapper` turns what `graph.astream` yields into the events the official server
+sends for each `stream_mode`; `EventSink` appends them to the log in batches: one
+write while the previous one is in flight, never one transaction per token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from langchain_core.messages import BaseMessage, BaseMessageChunk, message_chunk_to_message
+from langgraph.types import StreamMode
+
+from interlock import serde
+from interlock.events.base import Notifier
+from interlock.models import NewEvent, Run, utcnow
+from interlock.storage.base import Storage
+
+__all__ = ["LANGGRAPH_MODES", "EventSink", "StreamMapper", "graph_modes"]
+
+# The stream modes a client may ask for, and the langgraph mode that feeds each.
+LANGGRAPH_MODES: dict[str, StreamMode | None] = {
+    "values": "values",
+    "updates": "updates",
+    "messages": "messages",
+    "messages-tuple": "messages",
+    "custom": "custom",
+    "debug": "debug",
+    "tasks": "tasks",
+    "checkpoints": "checkpoints",
+    "events": None,  # accepted, not produced yet (docs/compatibility.md)
+}
+
+
+def graph_modes(requested: Iterable[str]) -> list[StreamMode]:
+    """The langgraph modes to run with: the requested ones plus what run outputs need."""
+    modes: list[StreamMode] = ["values", "updates"]
+    for mode in requested:
+        source = LANGGRAPH_MODES.get(mode)
+        if source is not None and source not in modes:
+            modes.append(source)
+    return modes
+
+
+class EventSink:
+    """Collects a run's events and appends them to the log, batching while a write is busy.
+
+    Args:
+        storage: where the log lives.
+        notifier: told after each committed batch, to wake subscribers.
+        run: the run the events belong to.
+    """
+
+    def __init__(self, storage: Storage, notifier: Notifier, run: Run) -> None:
+        self._storage = storage
+        self._notifier = notifier
+        self._run = run
+        self._buffer: list[NewEvent] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    def emit(self, event: str, data: Any) -> None:
+        """Queue one event; its data is encoded now, so later changes cannot leak in."""
+        self._buffer.append(
+            NewEvent(
+                run_id=self._run.run_id,
+                thread_id=self._run.thread_id,
+                event=event,
+                data=serde.dumps(data).decode(),
+            )
+        )
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+
+    async def _write(self) -> None:
+        while self._buffer:
+            batch, self._buffer = self._buffer, []
+            await self._storage.append_events(batch, utcnow())
+            self._notifier.events_appended(self._run.run_id, self._run.thread_id)
+
+    async def close(self) -> list[NewEvent]:
+        """Wait for the write in flight; return what is left, to commit with the run's end."""
+        if self._writer is not None:
+            # Shielded: a cancelled run must still leave its events in order.
+            await asyncio.shield(self._writer)
+        rest, self._buffer = self._buffer, []
+        return rest
+
+    def committed(self) -> None:
+        """Say that the events `close` returned were committed with the run's end."""
+        self._notifier.events_appended(self._run.run_id, self._run.thread_id)
+
+
+class StreamMapper:
+    """Maps `(namespace, mode, chunk)` from langgraph to the official events.
+
+    Args:
+        requested: the stream modes the client asked for.
+        sink: where the events go.
+    """
+
+    def __init__(self, requested: Sequence[str], sink: EventSink) -> None:
+        self._requested = set(requested)
+        self._sink = sink
+        self._messages: dict[str, BaseMessageChunk] = {}
+        self._announced: set[str] = set()
+
+    def handle(self, namespace: tuple[str, ...], mode: str, chunk: Any) -> None:
+        """Emit the events one chunk stands for."""
+        if mode == "messages":
+            self._handle_message(namespace, chunk)
+        elif mode in self._requested:
+            self._sink.emit(_name(mode, namespace), chunk)
+
+    def _handle_message(self, namespace: tuple[str, ...], chunk: Any) -> None:
+        message, metadata = chunk
+        if "messages-tuple" in self._requested:
+            self._sink.emit(_name("messages", namespace), [message, metadata])
+        if "messages" not in self._requested or not isinstance(message, BaseMessage):
+            return
+        msg_id = message.id or ""
+        if msg_id not in self._announced:
+            self._announced.add(msg_id)
+            self._sink.emit(_name("messages/metadata", namespace), {msg_id: {"metadata": metadata}})
+        if isinstance(message, BaseMessageChunk):
+            so_far = self._messages.get(msg_id)
+            so_far = message if so_far is None else so_far + message
+            self._messages[msg_id] = so_far
+            partial = message_chunk_to_message(so_far)
+            self._sink.emit(_name("messages/partial", namespace), [partial])
+        else:
+            self._messages.pop(msg_id, None)
+            self._sink.emit(_name("messages/complete", namespace), [message])
+
+
+def _name(mode: str, namespace: tuple[str, ...]) -> str:
+    # Events from inside a subgraph carry its namespace: `values|sub:<task id>`.
+    return "|".join((mode, *namespace)) if namespace else mode
