@@ -7,6 +7,7 @@ import logging
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import uvicorn
@@ -86,6 +87,20 @@ def _options(fn: click.decorators.FC) -> click.decorators.FC:
             "--n-jobs", type=int, default=10, show_default=True, help="Runs executed at once."
         ),
         click.option(
+            "--stream-keepalive",
+            type=float,
+            default=5.0,
+            show_default=True,
+            help="Seconds of silence before a stream or a wait sends a keep-alive.",
+        ),
+        click.option(
+            "--event-retention",
+            type=float,
+            default=24 * 3600.0,
+            show_default=True,
+            help="Seconds the stream events of an ended run stay replayable.",
+        ),
+        click.option(
             "--log-level",
             type=click.Choice(["debug", "info", "warning", "error"]),
             default="info",
@@ -105,19 +120,19 @@ def main() -> None:
 
 @main.command()
 @_options
-def dev(
-    config: Path, host: str, port: int, database: str | None, n_jobs: int, log_level: str
-) -> None:
+def dev(log_level: str, **options: Any) -> None:
     """Run the server on one SQLite file, with its worker pool, for development."""
-    settings = Settings(config=config, host=host, port=port, database=database, n_jobs=n_jobs)
-    _serve(settings, log_level)
+    _serve(_settings(options), log_level)
 
 
 @main.command()
 @_options
-def serve(
-    config: Path, host: str, port: int, database: str | None, n_jobs: int, log_level: str
-) -> None:
+def serve(log_level: str, **options: Any) -> None:
     """Run the server (API and in-process workers)."""
-    settings = Settings(config=config, host=host, port=port, database=database, n_jobs=n_jobs)
-    _serve(settings, log_level)
+    _serve(_settings(options), log_level)
+
+
+def _settings(options: dict[str, Any]) -> Settings:
+    # Flags map one to one onto Settings fields.
+    keepalive = options.pop("stream_keepalive")
+    return Settings(**options, stream_keepalive=keepalive, wait_keepalive=keepalive)
