@@ -14,6 +14,7 @@ from interlock.errors import ConflictError, NotFoundError
 from interlock.models import (
     InterruptRecord,
     MultitaskStrategy,
+    NewEvent,
     Run,
     RunStatus,
     Thread,
@@ -208,3 +209,32 @@ async def test_migrations_match_schema_snapshot(tmp_path: Path) -> None:
     assert migrated.execute(query).fetchall() == snapshot.execute(query).fetchall()
     snapshot.close()
     migrated.close()
+
+
+def _event(run: Run, name: str, n: int) -> NewEvent:
+    return NewEvent(run_id=run.run_id, thread_id=run.thread_id, event=name, data=f'{{"n": {n}}}')
+
+
+async def test_event_log_orders_reads_and_prunes(storage: SQLiteStorage) -> None:
+    """Events read back in order after an id, per run and per thread; old ones are pruned."""
+    thread = await storage.create_thread(_thread(), if_exists="raise")
+    run = await _queue(storage, _run(thread.thread_id))
+    await storage.claim_run(utcnow())
+    last = await storage.append_events([_event(run, "values", n) for n in range(5)], utcnow())
+    events = await storage.read_events(run_id=run.run_id, after=0, limit=100)
+    assert [e.data for e in events] == [f'{{"n": {n}}}' for n in range(5)]
+    assert events[-1].event_id == last
+    tail = await storage.read_events(run_id=run.run_id, after=events[1].event_id, limit=2)
+    assert [e.event_id for e in tail] == [events[2].event_id, events[3].event_id]
+    by_thread = await storage.read_events(thread_id=thread.thread_id, after=0, limit=100)
+    assert by_thread == events
+    assert await storage.last_thread_event_id(thread.thread_id) == last
+    # A running run keeps its events whatever their age.
+    assert await storage.prune_events(utcnow() + timedelta(days=1)) == 0
+    done = RunOutcome(
+        status=RunStatus.SUCCESS, output={}, thread_status=ThreadStatus.IDLE, thread_values={}
+    )
+    await storage.finish_run(run.run_id, done, utcnow(), [_event(run, "end", 5)])
+    assert len(await storage.read_events(run_id=run.run_id, after=0, limit=100)) == 6
+    assert await storage.prune_events(utcnow() - timedelta(days=1)) == 0
+    assert await storage.prune_events(utcnow() + timedelta(days=1)) == 6

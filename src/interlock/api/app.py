@@ -19,6 +19,7 @@ from interlock.api.responses import JSONResponse
 from interlock.api.schemas import run_to_wire
 from interlock.config import ProjectConfig, Settings, load_project
 from interlock.events.memory import InProcessNotifier
+from interlock.events.retention import EventPruner
 from interlock.execution.executor import Executor
 from interlock.execution.webhooks import WebhookSender
 from interlock.execution.worker import Worker
@@ -112,10 +113,13 @@ def create_app(
             await create_default_assistants(ctx)
             app.state.ctx = ctx
             await worker.start()
+            pruner = EventPruner(store_db, settings.event_retention)
+            pruner.start()
             logger.info("Interlock %s serving graphs: %s", __version__, ", ".join(graphs.graph_ids))
             try:
                 yield
             finally:
+                await pruner.stop()
                 await worker.stop()
         finally:
             await webhooks.close()

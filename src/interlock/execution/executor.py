@@ -6,6 +6,7 @@ The executor turns what langgraph yields into the official server's outputs: the
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -71,17 +72,17 @@ class Executor:
         try:
             graph = await self._registry.get(run.graph_id, config)
             graph_input = await self._input(run, config)
-            stream = graph.astream(
-                graph_input,
-                config,
-                context=kwargs.get("context") or None,
-                stream_mode=graph_modes(requested),
-                interrupt_before=kwargs.get("interrupt_before"),
-                interrupt_after=kwargs.get("interrupt_after"),
-                durability=kwargs.get("durability") or "async",
-                subgraphs=subgraphs,
-            )
-            async for raw in stream:
+            options: dict[str, Any] = {
+                "context": kwargs.get("context") or None,
+                "stream_mode": graph_modes(requested),
+                "interrupt_before": kwargs.get("interrupt_before"),
+                "interrupt_after": kwargs.get("interrupt_after"),
+                "durability": kwargs.get("durability") or "async",
+                "subgraphs": subgraphs,
+            }
+            async for raw in _items(
+                graph, graph_input, config, options, "events" in requested, sink
+            ):
                 # (mode, chunk), or (namespace, mode, chunk) with subgraphs.
                 item = cast("tuple[Any, ...]", raw)
                 namespace: tuple[str, ...] = item[0] if subgraphs else ()
@@ -115,6 +116,27 @@ class Executor:
         if kwargs.get("command") is not None:
             return build_command(kwargs["command"])
         return kwargs.get("input")
+
+
+async def _items(
+    graph: AnyGraph,
+    graph_input: Any,
+    config: RunnableConfig,
+    options: dict[str, Any],
+    with_events: bool,
+    sink: EventSink,
+) -> AsyncIterator[Any]:
+    """Yield what `graph.astream` yields; with the `events` mode, log every event too."""
+    if not with_events:
+        async for item in graph.astream(graph_input, config, **options):
+            yield item
+        return
+    events = graph.astream_events(graph_input, config, version="v2", **options)
+    async for event in cast("AsyncIterator[dict[str, Any]]", events):
+        sink.emit("events", event)
+        # The root graph's own stream chunks are what astream would have yielded.
+        if event["event"] == "on_chain_stream" and not event.get("parent_ids"):
+            yield event["data"]["chunk"]
 
 
 def run_config(run: Run) -> RunnableConfig:

@@ -31,7 +31,7 @@ LANGGRAPH_MODES: dict[str, StreamMode | None] = {
     "debug": "debug",
     "tasks": "tasks",
     "checkpoints": "checkpoints",
-    "events": None,  # accepted, not produced yet (docs/compatibility.md)
+    "events": None,  # produced from astream_events, not from a langgraph stream mode
 }
 
 
