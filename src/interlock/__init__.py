@@ -8,6 +8,7 @@ from interlock.config import Settings
 from interlock.errors import (
     ConfigError,
     ConflictError,
+    GoneError,
     GraphLoadError,
     InterlockError,
     InvalidRequestError,
@@ -21,6 +22,7 @@ from interlock.execution.worker import Worker
 __all__ = [
     "ConfigError",
     "ConflictError",
+    "GoneError",
     "GraphLoadError",
     "InterlockError",
     "InvalidRequestError",

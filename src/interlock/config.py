@@ -13,7 +13,46 @@ from dotenv import dotenv_values
 
 from interlock.errors import ConfigError
 
-__all__ = ["DEFAULT_PORT", "ProjectConfig", "Settings", "load_project"]
+__all__ = [
+    "DEFAULT_PORT",
+    "ExpiryPolicy",
+    "InterruptOptions",
+    "ProjectConfig",
+    "Settings",
+    "load_project",
+]
+
+EXPIRY_ACTIONS = ("expire", "resume", "cancel")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExpiryPolicy:
+    """When an interrupt expires and what happens then.
+
+    `action` is `expire` (mark it expired), `resume` (answer it with `value`) or
+    `cancel` (withdraw the thread's pending interrupts).
+    """
+
+    ttl: float | None = None
+    action: str = "expire"
+    value: Any = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InterruptOptions:
+    """The `interlock` section of langgraph.json: how interrupts are answered and kept."""
+
+    strict_resume: bool = True
+    """Check every answer before queueing its run (4xx instead of a failed run)."""
+    keep_decisions: bool = False
+    """Keep a thread's decisions in the ledger after the thread is deleted."""
+    expiry: dict[str, ExpiryPolicy] = field(default_factory=dict)
+    """Expiry per graph id; the key `*` applies to graphs without their own."""
+
+    def expiry_for(self, graph_id: str) -> ExpiryPolicy:
+        """The expiry policy of a graph (no expiry unless configured)."""
+        return self.expiry.get(graph_id) or self.expiry.get("*") or ExpiryPolicy()
+
 
 DEFAULT_PORT = 2024
 """The port every LangGraph client expects by default."""
@@ -67,6 +106,8 @@ class ProjectConfig:
     """Folders added to the import path before graphs are imported."""
     env: dict[str, str] = field(default_factory=dict)
     """Environment variables set before graphs are imported."""
+    interrupts: InterruptOptions = field(default_factory=InterruptOptions)
+    """Interlock's own options (the `interlock` section)."""
 
 
 def load_project(path: Path) -> ProjectConfig:
@@ -103,7 +144,45 @@ def load_project(path: Path) -> ProjectConfig:
         graphs={str(k): str(v) for k, v in graphs.items()},
         dependencies=[(base / d).resolve() for d in deps if not _is_package_name(d)],
         env=_load_env(path, base, raw.get("env")),
+        interrupts=_interrupt_options(path, raw.get("interlock")),
     )
+
+
+def _interrupt_options(path: Path, raw: Any) -> InterruptOptions:
+    if raw is None:
+        return InterruptOptions()
+    if not isinstance(raw, dict):
+        raise ConfigError(f'{path}: "interlock" must be an object.')
+    strict = raw.get("strict_resume", True)
+    keep = raw.get("keep_decisions", False)
+    if not isinstance(strict, bool) or not isinstance(keep, bool):
+        raise ConfigError(f'{path}: "interlock.strict_resume" and "keep_decisions" are booleans.')
+    expiry_raw = raw.get("interrupt_expiry", {})
+    if not isinstance(expiry_raw, dict):
+        msg = f'{path}: "interlock.interrupt_expiry" maps graph ids (or "*") to policies.'
+        raise ConfigError(msg)
+    expiry = {
+        str(graph_id): parse_expiry(policy, f"{path}: interlock.interrupt_expiry.{graph_id}")
+        for graph_id, policy in expiry_raw.items()
+    }
+    return InterruptOptions(strict_resume=strict, keep_decisions=keep, expiry=expiry)
+
+
+def parse_expiry(raw: Any, where: str) -> ExpiryPolicy:
+    """Read an expiry policy `{"ttl_seconds", "action", "value"}`.
+
+    Raises:
+        ConfigError: a key has the wrong type or the action is unknown.
+    """
+    if not isinstance(raw, dict):
+        raise ConfigError(f'{where} must be an object like {{"ttl_seconds": 3600}}.')
+    ttl = raw.get("ttl_seconds")
+    if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, int | float) or ttl <= 0):
+        raise ConfigError(f"{where}: ttl_seconds must be a positive number, got {ttl!r}.")
+    action = raw.get("action", "expire")
+    if action not in EXPIRY_ACTIONS:
+        raise ConfigError(f"{where}: action must be one of {', '.join(EXPIRY_ACTIONS)}.")
+    return ExpiryPolicy(ttl=ttl, action=action, value=raw.get("value"))
 
 
 def _is_package_name(dep: str) -> bool:

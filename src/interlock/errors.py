@@ -12,6 +12,7 @@ InterlockError
 ├── ValidationError        a field has the wrong type or value (422)
 ├── NotFoundError          an id names nothing (404)
 ├── ConflictError          the resource exists, or the thread is busy (409)
+├── GoneError              the interrupt expired before the answer arrived (410)
 └── StorageError           the database failed underneath us
 ```
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 __all__ = [
     "ConfigError",
     "ConflictError",
+    "GoneError",
     "GraphLoadError",
     "InterlockError",
     "InvalidRequestError",
@@ -70,6 +72,10 @@ class NotFoundError(InterlockError):
 
 class ConflictError(InterlockError):
     """The request conflicts with the current state of the resource."""
+
+
+class GoneError(InterlockError):
+    """The interrupt has expired; it can no longer be answered."""
 
 
 class StorageError(InterlockError):

@@ -18,6 +18,7 @@ __all__ = [
     "JSON",
     "Assistant",
     "AssistantVersion",
+    "Decision",
     "InterruptRecord",
     "JSONObject",
     "MultitaskStrategy",
@@ -187,6 +188,28 @@ class InterruptRecord:
     created_at: datetime
     resolved_at: datetime | None = None
     resolved_by_run_id: str | None = None
+    expires_at: datetime | None = None
+    expiry_action: JSON = None
+    decision_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Decision:
+    """One answer to an interrupt, as the append-only ledger keeps it.
+
+    `payload_sha256` is the SHA-256 of the interrupt payload that was answered, so a
+    decision can be checked against what the reviewer saw.
+    """
+
+    decision_id: str
+    interrupt_id: str
+    thread_id: str
+    run_id: str | None
+    value: JSON
+    actor: str | None
+    source: str
+    payload_sha256: str
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

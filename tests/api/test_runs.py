@@ -264,47 +264,59 @@ async def test_multi_resume_by_id_map(api: Api) -> None:
     assert (await api.thread(thread_id))["status"] == "idle"
 
 
-async def test_multi_scalar_resume_is_error(api: Api) -> None:
-    """A scalar resume with two pending interrupts answers 200 with a RuntimeError __error__."""
+async def test_multi_scalar_resume_is_refused(api: Api) -> None:
+    """A scalar resume with two pending interrupts is a 422 naming both; nothing changes."""
     thread_id = await api.new_thread()
-    await api.wait(thread_id, {"assistant_id": "multi", "input": {"answers": []}})
-    output = await api.wait(thread_id, {"assistant_id": "multi", "command": {"resume": "s"}})
-    assert output["__error__"]["error"] == "RuntimeError"
-    assert output["__error__"]["message"].startswith(
-        "When there are multiple pending interrupts, you must specify the interrupt id"
+    first = await api.wait(thread_id, {"assistant_id": "multi", "input": {"answers": []}})
+    ids = [i["id"] for i in first["__interrupt__"]]
+    response = await api.client.post(
+        f"/threads/{thread_id}/runs/wait",
+        json={"assistant_id": "multi", "command": {"resume": "s"}},
     )
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert all(i in detail for i in ids)
+    assert "answer them by id" in detail
     thread = await api.thread(thread_id)
-    assert thread["status"] == "error"
+    assert thread["status"] == "interrupted"
     assert len(thread["interrupts"]) == 2
 
 
-async def test_wrong_interrupt_id_returns_same_interrupt(api: Api) -> None:
-    """A resume with an unknown interrupt id answers the same interrupt again."""
+async def test_wrong_interrupt_id_is_refused(api: Api) -> None:
+    """A resume with an id that is not pending is a 422 listing the pending ids."""
     thread_id, first = await api.seed_interrupted()
-    output = await api.wait(
-        thread_id, {"assistant_id": "agent", "command": {"resume": {"deadbeef" * 4: "x"}}}
+    response = await api.client.post(
+        f"/threads/{thread_id}/runs/wait",
+        json={"assistant_id": "agent", "command": {"resume": {"deadbeef" * 4: "x"}}},
     )
-    assert [i["id"] for i in output["__interrupt__"]] == [first["__interrupt__"][0]["id"]]
+    assert response.status_code == 422
+    assert first["__interrupt__"][0]["id"] in response.json()["detail"]
     assert (await api.thread(thread_id))["status"] == "interrupted"
 
 
-async def test_resume_on_fresh_thread_is_a_graph_error(api: Api) -> None:
-    """A resume on a thread that never ran answers 200 with the graph's __error__."""
+async def test_resume_on_fresh_thread_is_a_conflict(api: Api) -> None:
+    """A resume on a thread that never ran is a 409: nothing is pending there."""
     thread_id = await api.new_thread()
-    output = await api.wait(thread_id, {"assistant_id": "agent", "command": {"resume": "x"}})
-    # The official server reports a TypeError from its own code; we report what the graph
-    # raised when it ran with no state (docs/compatibility.md).
-    assert set(output) == {"__error__"}
-    assert output["__error__"]["error"] == "KeyError"
-    assert (await api.thread(thread_id))["status"] == "error"
-
-
-async def test_resume_on_completed_thread_is_noop(api: Api) -> None:
-    """A resume on a completed thread answers its current values and changes nothing."""
-    thread_id = await api.seed_completed()
-    output = await api.wait(thread_id, {"assistant_id": "agent", "command": {"resume": "second"}})
-    assert output == {"some_text": "Edited text"}
+    response = await api.client.post(
+        f"/threads/{thread_id}/runs/wait",
+        json={"assistant_id": "agent", "command": {"resume": "x"}},
+    )
+    assert response.status_code == 409
+    assert "no pending interrupt" in response.json()["detail"]
     assert (await api.thread(thread_id))["status"] == "idle"
+
+
+async def test_resume_on_completed_thread_is_a_conflict(api: Api) -> None:
+    """A resume on a completed thread is a 409 and changes nothing."""
+    thread_id = await api.seed_completed()
+    response = await api.client.post(
+        f"/threads/{thread_id}/runs/wait",
+        json={"assistant_id": "agent", "command": {"resume": "second"}},
+    )
+    assert response.status_code == 409
+    thread = await api.thread(thread_id)
+    assert thread["status"] == "idle"
+    assert thread["values"] == {"some_text": "Edited text"}
 
 
 async def test_string_input_is_graph_error(api: Api) -> None:

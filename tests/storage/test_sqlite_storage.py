@@ -196,19 +196,30 @@ async def test_search_threads_by_status_and_metadata(storage: SQLiteStorage) -> 
 
 
 async def test_migrations_match_schema_snapshot(tmp_path: Path) -> None:
-    """Applying every migration gives the same schema as schema.sql."""
+    """Applying every migration gives the same tables, columns and indexes as schema.sql."""
     async with SQLiteStorage(tmp_path / "migrated.db"):
         pass
     snapshot = sqlite3.connect(tmp_path / "snapshot.db")
     snapshot.executescript(load_schema("sqlite"))
     migrated = sqlite3.connect(tmp_path / "migrated.db")
-    query = (
-        "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' "
-        "AND name != 'interlock_migrations' ORDER BY name"
-    )
-    assert migrated.execute(query).fetchall() == snapshot.execute(query).fetchall()
+    assert _shape(migrated) == _shape(snapshot)
     snapshot.close()
     migrated.close()
+
+
+def _shape(conn: sqlite3.Connection) -> dict[str, object]:
+    # Column lists and index definitions, not CREATE texts: ALTER TABLE rewrites those.
+    shape: dict[str, object] = {}
+    names = conn.execute(
+        "SELECT type, name, tbl_name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' "
+        "AND name != 'interlock_migrations' ORDER BY name"
+    ).fetchall()
+    for kind, name, table in names:
+        if kind == "table":
+            shape[name] = conn.execute(f"PRAGMA table_info({name})").fetchall()
+        elif kind == "index":
+            shape[name] = (table, conn.execute(f"PRAGMA index_info({name})").fetchall())
+    return shape
 
 
 def _event(run: Run, name: str, n: int) -> NewEvent:

@@ -13,11 +13,11 @@ from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.store.sqlite.aio import AsyncSqliteStore
 
 from interlock._version import __version__
-from interlock.api import assistants, runs, streams, system, threads
+from interlock.api import assistants, interrupts, runs, streams, system, threads
 from interlock.api.errors import install_error_handlers
 from interlock.api.responses import JSONResponse
 from interlock.api.schemas import run_to_wire
-from interlock.config import ProjectConfig, Settings, load_project
+from interlock.config import InterruptOptions, ProjectConfig, Settings, load_project
 from interlock.events.memory import InProcessNotifier
 from interlock.events.retention import EventPruner
 from interlock.execution.executor import Executor
@@ -65,8 +65,10 @@ def create_app(
         storage: the storage back end; a `SQLiteStorage` on `settings.database` when omitted.
     """
     if registry is None:
+        project = project or load_project(settings.config)
         registry = GraphRegistry()
-        registry.load_project(project or load_project(settings.config))
+        registry.load_project(project)
+    options = project.interrupts if project is not None else InterruptOptions()
     db_path = settings.database_path()
     graphs = registry
 
@@ -95,7 +97,7 @@ def create_app(
 
             worker = Worker(
                 store_db,
-                Executor(graphs),
+                Executor(graphs, options),
                 notifier,
                 n_jobs=settings.n_jobs,
                 poll_interval=settings.poll_interval,
@@ -108,6 +110,7 @@ def create_app(
                 registry=graphs,
                 notifier=notifier,
                 worker=worker,
+                options=options,
             )
             holder.append(ctx)
             await create_default_assistants(ctx)
@@ -135,7 +138,14 @@ def create_app(
         default_response_class=JSONResponse,
     )
     install_error_handlers(app)
-    for router in (system.router, assistants.router, threads.router, streams.router, runs.router):
+    for router in (
+        system.router,
+        assistants.router,
+        threads.router,
+        streams.router,
+        runs.router,
+        interrupts.router,
+    ):
         app.include_router(router)
     return app
 
@@ -151,5 +161,5 @@ async def _after_run(ctx: ServiceContext, webhooks: WebhookSender, run: Run) -> 
         }
         webhooks.send(webhook, payload)
     if run.temporary and run.on_completion == "delete":
-        await ctx.storage.delete_thread(run.thread_id)
+        await ctx.storage.delete_thread(run.thread_id, keep_decisions=ctx.options.keep_decisions)
         await state.delete_checkpoints(ctx, run.thread_id)

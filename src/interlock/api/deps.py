@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 
 from interlock.service.context import ServiceContext
 
-__all__ = ["Ctx", "get_ctx"]
+__all__ = ["Actor", "Ctx", "get_ctx"]
 
 
 def get_ctx(request: Request) -> ServiceContext:
@@ -18,3 +18,6 @@ def get_ctx(request: Request) -> ServiceContext:
 
 
 Ctx = Annotated[ServiceContext, Depends(get_ctx)]
+
+Actor = Annotated[str | None, Header(alias="X-Interlock-Actor")]
+"""Who answers an interrupt, when no authentication says it: the `X-Interlock-Actor` header."""

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from interlock.api.responses import JSONResponse
 from interlock.errors import (
     ConflictError,
+    GoneError,
     InterlockError,
     InvalidRequestError,
     NotFoundError,
@@ -29,6 +30,7 @@ _STATUS: list[tuple[type[InterlockError], int]] = [
     (InvalidRequestError, 400),
     (NotFoundError, 404),
     (ConflictError, 409),
+    (GoneError, 410),
     (StorageError, 503),
 ]
 

@@ -7,20 +7,21 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query
 from starlette.responses import Response
 
-from interlock.api.deps import Ctx
+from interlock.api.deps import Actor, Ctx
 from interlock.api.responses import JSONResponse, wait_response
 from interlock.api.schemas import RunCreate, RunsCancel, run_to_wire
 from interlock.errors import NotFoundError
 from interlock.models import MultitaskStrategy, RunStatus
 from interlock.service import runs, threads
 from interlock.service.context import ServiceContext
+from interlock.service.interrupts import Answer
 
 __all__ = ["RunCreate", "router", "run_request"]
 
 router = APIRouter(tags=["Runs"])
 
 
-def run_request(body: RunCreate) -> runs.RunRequest:
+def run_request(body: RunCreate, actor: str | None = None) -> runs.RunRequest:
     """Turn a run body into the service's request."""
     mode = body.stream_mode
     return runs.RunRequest(
@@ -44,6 +45,8 @@ def run_request(body: RunCreate) -> runs.RunRequest:
         stream_subgraphs=body.stream_subgraphs,
         stream_resumable=body.stream_resumable,
         durability=body.durability,
+        interrupt_expiry=body.interrupt_expiry,
+        answer=Answer(actor=actor, source="api"),
     )
 
 
@@ -53,9 +56,9 @@ async def _output(ctx: ServiceContext, run_id: str) -> Any:
 
 
 @router.post("/threads/{thread_id}/runs")
-async def create_run(ctx: Ctx, thread_id: str, body: RunCreate) -> Response:
+async def create_run(ctx: Ctx, thread_id: str, body: RunCreate, actor: Actor = None) -> Response:
     """Queue a run in the background and return it."""
-    run = (await runs.create_run(ctx, thread_id, run_request(body))).run
+    run = (await runs.create_run(ctx, thread_id, run_request(body, actor))).run
     return JSONResponse(
         run_to_wire(run),
         headers={"Content-Location": f"/threads/{run.thread_id}/runs/{run.run_id}"},
@@ -63,9 +66,9 @@ async def create_run(ctx: Ctx, thread_id: str, body: RunCreate) -> Response:
 
 
 @router.post("/threads/{thread_id}/runs/wait")
-async def wait_run(ctx: Ctx, thread_id: str, body: RunCreate) -> Response:
+async def wait_run(ctx: Ctx, thread_id: str, body: RunCreate, actor: Actor = None) -> Response:
     """Queue a run and answer with its output once it ends or pauses."""
-    run = (await runs.create_run(ctx, thread_id, run_request(body))).run
+    run = (await runs.create_run(ctx, thread_id, run_request(body, actor))).run
     base = f"/threads/{run.thread_id}/runs/{run.run_id}"
     return wait_response(
         _output(ctx, run.run_id),
@@ -75,16 +78,16 @@ async def wait_run(ctx: Ctx, thread_id: str, body: RunCreate) -> Response:
 
 
 @router.post("/runs")
-async def create_stateless_run(ctx: Ctx, body: RunCreate) -> Response:
+async def create_stateless_run(ctx: Ctx, body: RunCreate, actor: Actor = None) -> Response:
     """Queue a run on a new temporary thread."""
-    run = (await runs.create_run(ctx, None, run_request(body))).run
+    run = (await runs.create_run(ctx, None, run_request(body, actor))).run
     return JSONResponse(run_to_wire(run), headers={"Content-Location": f"/runs/{run.run_id}"})
 
 
 @router.post("/runs/wait")
-async def wait_stateless_run(ctx: Ctx, body: RunCreate) -> Response:
+async def wait_stateless_run(ctx: Ctx, body: RunCreate, actor: Actor = None) -> Response:
     """Run on a new temporary thread and answer with the output."""
-    run = (await runs.create_run(ctx, None, run_request(body))).run
+    run = (await runs.create_run(ctx, None, run_request(body, actor))).run
     base = f"/threads/{run.thread_id}/runs/{run.run_id}"
     return wait_response(
         _output(ctx, run.run_id),

@@ -6,11 +6,20 @@ type-checked and a mismatch is a 422 naming the field.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from interlock.models import Assistant, AssistantVersion, JSONObject, Run, Thread
+from interlock.models import (
+    Assistant,
+    AssistantVersion,
+    Decision,
+    InterruptRecord,
+    JSONObject,
+    Run,
+    Thread,
+)
 
 __all__ = [
     "AssistantCreate",
@@ -91,6 +100,7 @@ class RunCreate(_Body):
     after_seconds: float | None = Field(default=None, ge=0)
     checkpoint_during: bool | None = None
     durability: Literal["sync", "async", "exit"] | None = None
+    interrupt_expiry: dict[str, Any] | None = None
 
 
 class ThreadCreate(_Body):
@@ -267,4 +277,80 @@ def version_to_wire(version: AssistantVersion) -> JSONObject:
         "created_at": version.created_at,
         "version": version.version,
         "description": version.description,
+    }
+
+
+class InterruptSearch(_Body):
+    """`POST /interrupts/search` and `/interrupts/count`."""
+
+    status: Literal["pending", "resolved", "expired", "cancelled"] | None = None
+    thread_id: str | None = None
+    assistant_id: str | None = None
+    graph_id: str | None = None
+    metadata: dict[str, Any] | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    limit: int = Field(default=10, ge=0, le=10_000)
+    offset: int = Field(default=0, ge=0)
+    sort_by: Literal["created_at", "expires_at", "thread_id", "graph_id", "status"] = "created_at"
+    sort_order: Literal["asc", "desc"] = "desc"
+
+
+class RespondBody(_Body):
+    """`POST /interrupts/{interrupt_id}/respond`."""
+
+    value: Any = None
+    thread_id: str | None = None
+
+
+class DecisionSearch(_Body):
+    """`POST /decisions/search`."""
+
+    thread_id: str | None = None
+    interrupt_id: str | None = None
+    run_id: str | None = None
+    actor: str | None = None
+    source: Literal["api", "respond", "expiry"] | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    limit: int = Field(default=10, ge=0, le=10_000)
+    offset: int = Field(default=0, ge=0)
+    sort_order: Literal["asc", "desc"] = "desc"
+
+
+def decision_to_wire(decision: Decision) -> JSONObject:
+    """A decision of the ledger."""
+    return {
+        "decision_id": decision.decision_id,
+        "interrupt_id": decision.interrupt_id,
+        "thread_id": decision.thread_id,
+        "run_id": decision.run_id,
+        "value": decision.value,
+        "actor": decision.actor,
+        "source": decision.source,
+        "payload_sha256": decision.payload_sha256,
+        "created_at": decision.created_at,
+    }
+
+
+def interrupt_record_to_wire(record: InterruptRecord, decision: Decision | None) -> JSONObject:
+    """An interrupt record of the inbox, with the decision that answered it, if any."""
+    return {
+        "interrupt_id": record.interrupt_id,
+        "thread_id": record.thread_id,
+        "run_id": record.run_id,
+        "assistant_id": record.assistant_id,
+        "graph_id": record.graph_id,
+        "checkpoint_id": record.checkpoint_id,
+        "namespace": record.namespace,
+        "node": record.node,
+        "when": record.when,
+        "value": record.value,
+        "response_schema": record.response_schema,
+        "status": record.status,
+        "created_at": record.created_at,
+        "expires_at": record.expires_at,
+        "resolved_at": record.resolved_at,
+        "resolved_by_run_id": record.resolved_by_run_id,
+        "decision": None if decision is None else decision_to_wire(decision),
     }

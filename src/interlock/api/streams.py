@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header
 from starlette.responses import Response
 
-from interlock.api.deps import Ctx
+from interlock.api.deps import Actor, Ctx
 from interlock.api.runs import RunCreate, run_request
 from interlock.api.sse import sse_response
 from interlock.errors import NotFoundError
@@ -50,17 +50,19 @@ def _stream_run(ctx: ServiceContext, run: Run, *, after: int, cancel: bool, base
 
 
 @router.post("/threads/{thread_id}/runs/stream")
-async def stream_run(ctx: Ctx, thread_id: str, body: StreamRunCreate) -> Response:
+async def stream_run(
+    ctx: Ctx, thread_id: str, body: StreamRunCreate, actor: Actor = None
+) -> Response:
     """Queue a run and stream its events until it ends or pauses."""
-    run = (await runs.create_run(ctx, thread_id, run_request(body))).run
+    run = (await runs.create_run(ctx, thread_id, run_request(body, actor))).run
     base = f"/threads/{run.thread_id}/runs/{run.run_id}"
     return _stream_run(ctx, run, after=0, cancel=body.on_disconnect == "cancel", base=base)
 
 
 @router.post("/runs/stream")
-async def stream_stateless_run(ctx: Ctx, body: StreamRunCreate) -> Response:
+async def stream_stateless_run(ctx: Ctx, body: StreamRunCreate, actor: Actor = None) -> Response:
     """Run on a new temporary thread and stream its events."""
-    run = (await runs.create_run(ctx, None, run_request(body))).run
+    run = (await runs.create_run(ctx, None, run_request(body, actor))).run
     return _stream_run(
         ctx, run, after=0, cancel=body.on_disconnect == "cancel", base=f"/runs/{run.run_id}"
     )

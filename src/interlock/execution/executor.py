@@ -16,20 +16,20 @@ from langgraph.types import Command, Send, StateSnapshot
 
 from interlock import serde
 from interlock._version import __version__
+from interlock.config import ExpiryPolicy, InterruptOptions
+from interlock.execution.pauses import interrupt_records, static_when, thread_interrupts
 from interlock.execution.stream import EventSink, StreamMapper, graph_modes
 from interlock.graphs import AnyGraph, GraphRegistry
 from interlock.models import (
     JSON,
-    InterruptRecord,
     JSONObject,
     Run,
     RunStatus,
     ThreadStatus,
-    utcnow,
 )
 from interlock.storage.base import RunOutcome
 
-__all__ = ["Executor", "build_command", "error_body", "thread_interrupts"]
+__all__ = ["Executor", "build_command", "error_body"]
 
 INTERRUPT_KEY = "__interrupt__"
 
@@ -51,8 +51,20 @@ class Executor:
         registry: where graphs come from, bound to the checkpointer.
     """
 
-    def __init__(self, registry: GraphRegistry) -> None:
+    def __init__(self, registry: GraphRegistry, options: InterruptOptions | None = None) -> None:
         self._registry = registry
+        self._options = options or InterruptOptions()
+
+    def expiry_for(self, run: Run) -> ExpiryPolicy:
+        """The run's own expiry policy, else its graph's."""
+        override = run.kwargs.get("interrupt_expiry")
+        if isinstance(override, dict):
+            return ExpiryPolicy(
+                ttl=override.get("ttl_seconds"),
+                action=override.get("action", "expire"),
+                value=override.get("value"),
+            )
+        return self._options.expiry_for(run.graph_id)
 
     async def execute(self, run: Run, sink: EventSink) -> RunOutcome:
         """Run a graph to its end or its next pause and return the outcome.
@@ -93,9 +105,10 @@ class Executor:
         except Exception as exc:  # noqa: BLE001 -- user graph code: any failure ends the run
             sink.emit("error", error_body(exc))
             state = await _safe_state(graph, config)
-            return failed_outcome(run, exc, state)
+            return failed_outcome(run, exc, state, self.expiry_for(run))
         state = await _safe_state(graph, config)
-        return _ended(run, collected, state)
+        static = await _static_stop(graph, state, kwargs.get("interrupt_before"))
+        return _ended(run, collected, state, self.expiry_for(run), static)
 
     async def current_values(self, run: Run) -> JSON:
         """Return the thread's values as its latest checkpoint has them."""
@@ -214,6 +227,19 @@ async def _safe_state(graph: AnyGraph | None, config: RunnableConfig) -> StateSn
         return None
 
 
+async def _static_stop(
+    graph: AnyGraph, state: StateSnapshot | None, run_before: Any
+) -> tuple[str, str] | None:
+    # A stop with nothing interrupted is a static breakpoint: say where it is.
+    if state is None or not state.next or any(t.interrupts for t in state.tasks):
+        return None
+    when = static_when(state.next, run_before or graph.interrupt_before_nodes)
+    if when == "before":
+        return when, ",".join(state.next)
+    previous = await graph.aget_state(state.parent_config) if state.parent_config else None
+    return when, ",".join(previous.next) if previous is not None else ""
+
+
 def _output(collected: _Collected) -> JSON:
     interrupts = collected.interrupts or []
     if collected.interrupt_chunks > 1:
@@ -228,7 +254,13 @@ def _output(collected: _Collected) -> JSON:
     return serde.to_jsonable(values) if values is not None else {}
 
 
-def _ended(run: Run, collected: _Collected, state: StateSnapshot | None) -> RunOutcome:
+def _ended(
+    run: Run,
+    collected: _Collected,
+    state: StateSnapshot | None,
+    expiry: ExpiryPolicy,
+    static: tuple[str, str] | None,
+) -> RunOutcome:
     paused = state is not None and bool(state.next)
     return RunOutcome(
         status=RunStatus.SUCCESS,
@@ -236,7 +268,7 @@ def _ended(run: Run, collected: _Collected, state: StateSnapshot | None) -> RunO
         thread_status=ThreadStatus.INTERRUPTED if paused else ThreadStatus.IDLE,
         thread_values=_values(state),
         thread_interrupts=thread_interrupts(state),
-        pending_interrupts=interrupt_records(run, state),
+        pending_interrupts=interrupt_records(run, state, expiry=expiry, static=static),
     )
 
 
@@ -245,8 +277,10 @@ def error_body(exc: BaseException) -> JSONObject:
     return {"error": type(exc).__name__, "message": str(exc)}
 
 
-def failed_outcome(run: Run, exc: BaseException, state: StateSnapshot | None) -> RunOutcome:
-    """The outcome of a run whose graph raised."""
+def failed_outcome(
+    run: Run, exc: BaseException, state: StateSnapshot | None, expiry: ExpiryPolicy
+) -> RunOutcome:
+    """The outcome of a run whose graph raised (its pending interrupts stay pending)."""
     body = error_body(exc)
     return RunOutcome(
         status=RunStatus.ERROR,
@@ -255,7 +289,7 @@ def failed_outcome(run: Run, exc: BaseException, state: StateSnapshot | None) ->
         thread_values=_values(state),
         thread_interrupts=thread_interrupts(state),
         thread_error=body,
-        pending_interrupts=interrupt_records(run, state),
+        pending_interrupts=interrupt_records(run, state, expiry=expiry),
     )
 
 
@@ -263,55 +297,3 @@ def _values(state: StateSnapshot | None) -> JSON:
     if state is None or state.created_at is None:
         return None  # no checkpoint left (a fresh or rolled-back thread)
     return serde.to_jsonable(state.values)
-
-
-def _pending_tasks(state: StateSnapshot, namespace: str = "") -> list[tuple[str, Any, Any]]:
-    found: list[tuple[str, Any, Any]] = []
-    for task in state.tasks:
-        child = task.state
-        if isinstance(child, StateSnapshot) and child.tasks:
-            inner = f"{namespace}|{task.name}:{task.id}" if namespace else f"{task.name}:{task.id}"
-            found.extend(_pending_tasks(child, inner))
-        elif task.interrupts:
-            found.append((namespace, task, state))
-    return found
-
-
-def thread_interrupts(state: StateSnapshot | None) -> dict[str, list[JSONObject]]:
-    """The thread's `interrupts`: pending task id -> its interrupts (thread shape)."""
-    if state is None:
-        return {}
-    return {
-        task.id: serde.interrupts_to_wire(task.interrupts, full=False)
-        for _, task, _ in _pending_tasks(state)
-    }
-
-
-def interrupt_records(run: Run, state: StateSnapshot | None) -> list[InterruptRecord]:
-    """One record per interrupt pending after the run."""
-    if state is None:
-        return []
-    now = utcnow()
-    records = []
-    for namespace, task, owner in _pending_tasks(state):
-        checkpoint_id = owner.config.get("configurable", {}).get("checkpoint_id")
-        for interrupt in task.interrupts:
-            records.append(
-                InterruptRecord(
-                    interrupt_id=interrupt.id,
-                    thread_id=run.thread_id,
-                    run_id=run.run_id,
-                    assistant_id=run.assistant_id,
-                    graph_id=run.graph_id,
-                    checkpoint_id=checkpoint_id,
-                    task_id=task.id,
-                    namespace=namespace,
-                    node=task.name,
-                    when="during",
-                    value=serde.to_jsonable(interrupt.value),
-                    response_schema=serde.to_jsonable(getattr(interrupt, "response_schema", None)),
-                    status="pending",
-                    created_at=now,
-                )
-            )
-    return records

@@ -7,7 +7,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from interlock.config import Settings
+from interlock.config import InterruptOptions, Settings
 from interlock.events.base import Notifier
 from interlock.execution.worker import Worker
 from interlock.graphs import GraphRegistry
@@ -25,6 +25,8 @@ class ServiceContext:
     registry: GraphRegistry
     notifier: Notifier
     worker: Worker
+    options: InterruptOptions = field(default_factory=InterruptOptions)
+    """How interrupts are answered, kept and expired (langgraph.json `interlock`)."""
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     """Work started by a request that must outlive it (kept referenced until done)."""
 

@@ -6,9 +6,18 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from interlock.errors import ConflictError, InvalidRequestError, NotFoundError
+from interlock.config import parse_expiry
+from interlock.errors import (
+    ConfigError,
+    ConflictError,
+    GoneError,
+    InvalidRequestError,
+    NotFoundError,
+    ValidationError,
+)
 from interlock.models import (
     JSON,
+    InterruptRecord,
     JSONObject,
     MultitaskStrategy,
     Run,
@@ -17,11 +26,13 @@ from interlock.models import (
     new_id,
     utcnow,
 )
+from interlock.service import interrupts
 from interlock.service.assistants import resolve_assistant
 from interlock.service.context import ServiceContext
 from interlock.service.ids import require_uuid
+from interlock.service.interrupts import Answer
 from interlock.service.threads import get_thread, new_thread
-from interlock.storage.base import RunCreation, ThreadQuery
+from interlock.storage.base import InterruptClaim, RunCreation, ThreadQuery
 
 __all__ = [
     "RunRequest",
@@ -32,6 +43,7 @@ __all__ = [
     "get_run",
     "join_run",
     "list_runs",
+    "respond",
     "wait_for_run",
 ]
 
@@ -65,6 +77,9 @@ class RunRequest:
     stream_subgraphs: bool = False
     stream_resumable: bool = False
     durability: str | None = None
+    interrupt_expiry: JSONObject | None = None
+    answer: Answer = field(default_factory=Answer)
+    breakpoint_answer: tuple[InterruptRecord, Any] | None = None
 
 
 def _merge_config(assistant_config: JSONObject, request_config: JSONObject | None) -> JSONObject:
@@ -109,6 +124,16 @@ async def create_run(
         "checkpoint_during": True,
         "durability": request.durability or "async",
     }
+    if request.interrupt_expiry is not None:
+        try:
+            policy = parse_expiry(request.interrupt_expiry, "interrupt_expiry")
+        except ConfigError as exc:
+            raise ValidationError(exc.message) from exc
+        kwargs["interrupt_expiry"] = {
+            "ttl_seconds": policy.ttl,
+            "action": policy.action,
+            "value": policy.value,
+        }
     if request.checkpoint_id is not None:
         kwargs["checkpoint_id"] = request.checkpoint_id
     if request.checkpoint is not None:
@@ -133,6 +158,7 @@ async def create_run(
         on_completion=request.on_completion or ("delete" if stateless else "keep"),
         temporary=stateless,
     )
+    claims = await _claims(ctx, run, request)
     create_missing = stateless or request.if_not_exists == "create"
     thread_config = {
         **assistant.config,
@@ -143,12 +169,67 @@ async def create_run(
         new_thread=new_thread(tid) if create_missing else None,
         thread_metadata={"graph_id": assistant.graph_id, "assistant_id": assistant.assistant_id},
         thread_config=thread_config,
+        claims=claims,
+        strict=ctx.options.strict_resume,
     )
     action = "rollback" if request.multitask_strategy is MultitaskStrategy.ROLLBACK else "interrupt"
     for other in creation.to_cancel:
         ctx.worker.cancel(other.run_id, action, f"{action} requested by run {run.run_id}")
     ctx.notifier.run_queued()
     return creation
+
+
+async def _claims(ctx: ServiceContext, run: Run, request: RunRequest) -> list[InterruptClaim]:
+    # Which pending interrupts this run answers, checked before anything is written.
+    if request.breakpoint_answer is not None:
+        record, value = request.breakpoint_answer
+        return [interrupts.static_claim(record, run, value, request.answer)]
+    command = request.command
+    if command is None or "resume" not in command or run.temporary:
+        return []
+    if request.checkpoint_id is not None or request.checkpoint is not None:
+        # Time travel: the answer goes to an old checkpoint, not to what is pending now.
+        return []
+    thread = await ctx.storage.get_thread(run.thread_id)
+    if thread is None:
+        return []  # the storage answers 404 (or creates it, with nothing to answer)
+    return await interrupts.plan_answers(
+        ctx,
+        run.thread_id,
+        run.run_id,
+        command["resume"],
+        answer=request.answer,
+        thread_busy=thread.status == ThreadStatus.BUSY,
+    )
+
+
+async def respond(
+    ctx: ServiceContext,
+    interrupt_id: str,
+    value: Any,
+    *,
+    thread_id: str | None = None,
+    actor: str | None = None,
+) -> Run:
+    """Answer one interrupt: queue the run that resumes it (or continues a breakpoint)."""
+    record = await interrupts.get_interrupt(ctx, interrupt_id, thread_id=thread_id)
+    if record.status == "expired":
+        raise GoneError(f"Interrupt {interrupt_id} expired; it can no longer be answered.")
+    if record.status != "pending":
+        by = f" by run {record.resolved_by_run_id}" if record.resolved_by_run_id else ""
+        raise ConflictError(f"Interrupt {interrupt_id} was already {record.status}{by}.")
+    answer = interrupts.Answer(actor=actor, source="respond")
+    if record.when == "during":
+        request = RunRequest(
+            assistant_id=record.assistant_id,
+            command={"resume": {interrupt_id: value}},
+            answer=answer,
+        )
+    else:
+        request = RunRequest(
+            assistant_id=record.assistant_id, breakpoint_answer=(record, value), answer=answer
+        )
+    return (await create_run(ctx, record.thread_id, request)).run
 
 
 async def wait_for_run(ctx: ServiceContext, run_id: str) -> Run | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -10,7 +11,7 @@ from langgraph.types import StateSnapshot
 
 from interlock import serde
 from interlock.errors import InvalidRequestError, NotFoundError
-from interlock.execution.executor import thread_interrupts
+from interlock.execution.pauses import interrupt_records, thread_interrupts
 from interlock.graphs import AnyGraph
 from interlock.models import JSONObject, Thread, ThreadStatus, utcnow
 from interlock.service.context import ServiceContext
@@ -24,6 +25,15 @@ __all__ = [
     "snapshot_to_wire",
     "update_state",
 ]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _StateOwner:
+    thread_id: str
+    run_id: str
+    assistant_id: str
+    graph_id: str
+
 
 EMPTY_STATE: JSONObject = {"values": {}, "next": [], "tasks": [], "interrupts": []}
 
@@ -178,11 +188,24 @@ async def update_state(
         status = ThreadStatus.INTERRUPTED
     else:
         status = ThreadStatus.IDLE
+    owner = _StateOwner(
+        thread_id=thread.thread_id,
+        run_id="",
+        assistant_id=str(thread.metadata.get("assistant_id", "")),
+        graph_id=str(thread.metadata.get("graph_id", "")),
+    )
+    # A state left with nodes to run but nothing interrupted waits like a breakpoint
+    # before those nodes, and is recorded as one.
+    static = ("before", ",".join(snapshot.next)) if snapshot.next else None
+    pending = interrupt_records(
+        owner, snapshot, expiry=ctx.options.expiry_for(owner.graph_id), static=static
+    )
     await ctx.storage.set_thread_state(
         thread.thread_id,
         values=serde.to_jsonable(snapshot.values),
         status=status,
         interrupts=thread_interrupts(snapshot),
+        pending=pending,
         now=utcnow(),
     )
     ref = _checkpoint_ref(new_config) or {}

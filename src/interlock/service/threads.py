@@ -65,7 +65,7 @@ async def delete_thread(ctx: ServiceContext, thread_id: str) -> None:
     await ctx.storage.cancel_pending_runs(active, delete=False, now=utcnow())
     for run_id in active:
         ctx.worker.cancel(run_id, "interrupt", "thread deleted")
-    if not await ctx.storage.delete_thread(tid):
+    if not await ctx.storage.delete_thread(tid, keep_decisions=ctx.options.keep_decisions):
         raise NotFoundError(f"Thread with ID {tid} not found")
     await state.delete_checkpoints(ctx, tid)
 

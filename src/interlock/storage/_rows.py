@@ -11,6 +11,8 @@ from interlock import serde
 __all__ = [
     "assistant_from_row",
     "assistant_params",
+    "decision_from_row",
+    "decision_params",
     "event_from_row",
     "from_json",
     "from_ts",
@@ -28,6 +30,7 @@ __all__ = [
 from interlock.models import (
     Assistant,
     AssistantVersion,
+    Decision,
     InterruptRecord,
     MultitaskStrategy,
     Run,
@@ -185,6 +188,8 @@ def interrupt_params(i: InterruptRecord) -> dict[str, Any]:
         "value": to_json(i.value),
         "response_schema": to_json(i.response_schema),
         "created_at": to_ts(i.created_at),
+        "expires_at": None if i.expires_at is None else to_ts(i.expires_at),
+        "expiry_action": to_json(i.expiry_action),
     }
 
 
@@ -206,6 +211,37 @@ def interrupt_from_row(row: sqlite3.Row) -> InterruptRecord:
         created_at=from_ts(row["created_at"]),
         resolved_at=None if row["resolved_at"] is None else from_ts(row["resolved_at"]),
         resolved_by_run_id=row["resolved_by_run_id"],
+        expires_at=None if row["expires_at"] is None else from_ts(row["expires_at"]),
+        expiry_action=from_json(row["expiry_action"]),
+        decision_id=row["decision_id"],
+    )
+
+
+def decision_params(d: Decision) -> dict[str, Any]:
+    return {
+        "decision_id": d.decision_id,
+        "interrupt_id": d.interrupt_id,
+        "thread_id": d.thread_id,
+        "run_id": d.run_id,
+        "value": to_json(d.value),
+        "actor": d.actor,
+        "source": d.source,
+        "payload_sha256": d.payload_sha256,
+        "created_at": to_ts(d.created_at),
+    }
+
+
+def decision_from_row(row: sqlite3.Row) -> Decision:
+    return Decision(
+        decision_id=row["decision_id"],
+        interrupt_id=row["interrupt_id"],
+        thread_id=row["thread_id"],
+        run_id=row["run_id"],
+        value=from_json(row["value"]),
+        actor=row["actor"],
+        source=row["source"],
+        payload_sha256=row["payload_sha256"],
+        created_at=from_ts(row["created_at"]),
     )
 
 

@@ -7,6 +7,7 @@ is one hop from the event loop, and a writer waiting for the file lock never blo
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -14,10 +15,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from interlock.errors import ConflictError, NotFoundError, StorageError
+from interlock.errors import ConflictError, GoneError, NotFoundError, StorageError
 from interlock.models import (
     Assistant,
     AssistantVersion,
+    Decision,
     InterruptRecord,
     JSONObject,
     MultitaskStrategy,
@@ -31,6 +33,8 @@ from interlock.models import (
 from interlock.storage._rows import (
     assistant_from_row,
     assistant_params,
+    decision_from_row,
+    decision_params,
     event_from_row,
     from_json,
     from_ts,
@@ -46,6 +50,9 @@ from interlock.storage._rows import (
 )
 from interlock.storage.base import (
     AssistantQuery,
+    DecisionQuery,
+    InterruptClaim,
+    InterruptQuery,
     RunCreation,
     RunOutcome,
     ThreadQuery,
@@ -58,6 +65,7 @@ __all__ = ["BUSY_TIMEOUT_MS", "SQLiteOps"]
 BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for the file lock (ms)
 
 _ASSISTANT_SORT = {"assistant_id", "graph_id", "name", "created_at", "updated_at"}
+_INTERRUPT_SORT = {"created_at", "expires_at", "thread_id", "graph_id", "status"}
 _THREAD_SORT = {"thread_id", "status", "created_at", "updated_at", "state_updated_at"}
 
 
@@ -252,13 +260,16 @@ class SQLiteOps:
         order: str,
         limit: int,
         offset: int,
+        columns: str = "*",
     ) -> tuple[list[sqlite3.Row], int]:
         # Table and column names come from our own allow-lists, never from the request.
         clause = " AND ".join(where)
         count_sql = f"SELECT COUNT(*) FROM {table} WHERE {clause}"  # noqa: S608
         total_row = self.conn.execute(count_sql, params).fetchone()
         total = int(total_row[0]) if total_row else 0
-        page_sql = f"SELECT * FROM {table} WHERE {clause} ORDER BY {order} LIMIT :_l OFFSET :_o"  # noqa: S608
+        page_sql = (
+            f"SELECT {columns} FROM {table} WHERE {clause} ORDER BY {order} LIMIT :_l OFFSET :_o"  # noqa: S608
+        )
         rows = self.conn.execute(page_sql, {**params, "_l": limit, "_o": offset}).fetchall()
         return rows, total
 
@@ -302,6 +313,7 @@ class SQLiteOps:
         values: Any,
         status: ThreadStatus,
         interrupts: dict[str, list[JSONObject]],
+        pending: Sequence[InterruptRecord],
         now: datetime,
     ) -> None:
         """See `Storage.set_thread_state`."""
@@ -309,10 +321,12 @@ class SQLiteOps:
             row = self._one("get_thread", {"thread_id": thread_id}, conn)
             if row is None:
                 raise NotFoundError(f"Thread with ID {thread_id} not found")
-            pending_ids = {i["id"] for items in interrupts.values() for i in items}
+            pending_ids = {r.interrupt_id for r in pending}
             for record in self._all("pending_interrupts", {"thread_id": thread_id}, conn):
                 if record["interrupt_id"] not in pending_ids:
                     self._resolve(conn, thread_id, record["interrupt_id"], None, now)
+            for new in pending:
+                self._exec("upsert_interrupt", interrupt_params(new), conn)
             self._exec(
                 "update_thread_state",
                 {
@@ -327,10 +341,12 @@ class SQLiteOps:
                 conn,
             )
 
-    def delete_thread(self, thread_id: str) -> bool:
+    def delete_thread(self, thread_id: str, *, keep_decisions: bool = False) -> bool:
         """See `Storage.delete_thread`."""
         with self._tx() as conn:
             self._exec("delete_thread_events", {"thread_id": thread_id}, conn)
+            if not keep_decisions:
+                self._exec("delete_thread_decisions", {"thread_id": thread_id}, conn)
             return self._exec("delete_thread", {"thread_id": thread_id}, conn) > 0
 
     def search_threads(self, query: ThreadQuery) -> tuple[list[Thread], int]:
@@ -369,6 +385,8 @@ class SQLiteOps:
         new_thread: Thread | None,
         thread_metadata: JSONObject,
         thread_config: JSONObject,
+        claims: Sequence[InterruptClaim] = (),
+        strict: bool = True,
     ) -> RunCreation:
         """See `Storage.create_run`."""
         with self._tx() as conn:
@@ -400,6 +418,8 @@ class SQLiteOps:
                         else:
                             to_cancel.append(other)
             self._exec("insert_run", run_params(run), conn)
+            for claim in claims:
+                self._claim(conn, run, claim, strict)
             metadata = {**thread.metadata, **thread_metadata}
             self._exec(
                 "mark_thread_busy",
@@ -420,9 +440,41 @@ class SQLiteOps:
             )
         return RunCreation(run=run, thread=thread, to_cancel=to_cancel)
 
+    def _claim(
+        self, conn: sqlite3.Connection, run: Run, claim: InterruptClaim, strict: bool
+    ) -> None:
+        decision = claim.decision
+        params = {
+            "thread_id": run.thread_id,
+            "interrupt_id": claim.interrupt_id,
+            "resolved_at": to_ts(decision.created_at),
+            "run_id": run.run_id,
+            "decision_id": decision.decision_id,
+        }
+        if self._exec("claim_interrupt", params, conn) == 0:
+            if not strict:
+                return  # lenient mode: answer what langgraph will, record nothing more
+            row = self._one(
+                "get_thread_interrupt",
+                {"thread_id": run.thread_id, "interrupt_id": claim.interrupt_id},
+                conn,
+            )
+            if row is not None and row["status"] == "expired":
+                raise GoneError(
+                    f"Interrupt {claim.interrupt_id} expired at {row['resolved_at']}; "
+                    "it can no longer be answered."
+                )
+            by = f" by run {row['resolved_by_run_id']}" if row and row["resolved_by_run_id"] else ""
+            raise ConflictError(
+                f"Interrupt {claim.interrupt_id} was already answered{by}. "
+                "Read the thread's state to see what it waits for now."
+            )
+        self._exec("insert_decision", decision_params(decision), conn)
+
     def _settle_pending(
         self, conn: sqlite3.Connection, run: Run, *, delete: bool, now: datetime
     ) -> None:
+        self._exec("release_claims", {"run_id": run.run_id}, conn)
         if delete:
             self._exec("delete_run", {"run_id": run.run_id}, conn)
         else:
@@ -633,6 +685,88 @@ class SQLiteOps:
         with self._tx() as conn:
             return self._exec("prune_events", {"before": to_ts(before)}, conn)
 
+    def thread_interrupts(self, thread_id: str) -> list[InterruptRecord]:
+        """See `Storage.thread_interrupts`."""
+        return [
+            interrupt_from_row(r) for r in self._all("thread_interrupts", {"thread_id": thread_id})
+        ]
+
+    def get_interrupts(self, interrupt_id: str) -> list[InterruptRecord]:
+        """See `Storage.get_interrupts`."""
+        rows = self._all("get_interrupts_by_id", {"interrupt_id": interrupt_id})
+        return [interrupt_from_row(r) for r in rows]
+
+    def search_interrupts(self, query: InterruptQuery) -> tuple[list[InterruptRecord], int]:
+        """See `Storage.search_interrupts`."""
+        where, params = ["1 = 1"], {}
+        for column in ("status", "thread_id", "assistant_id", "graph_id"):
+            value = getattr(query, column)
+            if value is not None:
+                where.append(f"i.{column} = :{column}")
+                params[column] = value
+        if query.created_after is not None:
+            where.append("i.created_at > :created_after")
+            params["created_after"] = to_ts(query.created_after)
+        if query.created_before is not None:
+            where.append("i.created_at < :created_before")
+            params["created_before"] = to_ts(query.created_before)
+        table = "interrupts AS i"
+        if query.metadata:
+            table = "interrupts AS i JOIN threads AS t ON t.thread_id = i.thread_id"
+            _json_filters(where, params, "t.metadata", query.metadata)
+        column = query.sort_by if query.sort_by in _INTERRUPT_SORT else "created_at"
+        direction = "ASC" if query.sort_order == "asc" else "DESC"
+        order = f"i.{column} {direction}, i.interrupt_id {direction}"
+        rows, total = self._page(table, where, params, order, query.limit, query.offset, "i.*")
+        return [interrupt_from_row(r) for r in rows], total
+
+    def expired_interrupts(self, now: datetime, limit: int) -> list[InterruptRecord]:
+        """See `Storage.expired_interrupts`."""
+        rows = self._all("expired_interrupts", {"now": to_ts(now), "limit": limit})
+        return [interrupt_from_row(r) for r in rows]
+
+    def expire_interrupt(self, record: InterruptRecord, decision: Decision) -> bool:
+        """See `Storage.expire_interrupt`."""
+        with self._tx() as conn:
+            changed = self._exec(
+                "set_interrupt_status",
+                {
+                    "thread_id": record.thread_id,
+                    "interrupt_id": record.interrupt_id,
+                    "status": "expired",
+                    "resolved_at": to_ts(decision.created_at),
+                    "decision_id": decision.decision_id,
+                },
+                conn,
+            )
+            if changed:
+                self._exec("insert_decision", decision_params(decision), conn)
+            return changed > 0
+
+    def get_decision(self, decision_id: str) -> Decision | None:
+        """See `Storage.get_decision`."""
+        row = self._one("get_decision", {"decision_id": decision_id})
+        return None if row is None else decision_from_row(row)
+
+    def search_decisions(self, query: DecisionQuery) -> tuple[list[Decision], int]:
+        """See `Storage.search_decisions`."""
+        where, params = ["1 = 1"], {}
+        for column in ("thread_id", "interrupt_id", "run_id", "actor", "source"):
+            value = getattr(query, column)
+            if value is not None:
+                where.append(f"{column} = :{column}")
+                params[column] = value
+        if query.created_after is not None:
+            where.append("created_at > :created_after")
+            params["created_after"] = to_ts(query.created_after)
+        if query.created_before is not None:
+            where.append("created_at < :created_before")
+            params["created_before"] = to_ts(query.created_before)
+        direction = "ASC" if query.sort_order == "asc" else "DESC"
+        order = f"created_at {direction}, decision_id {direction}"
+        rows, total = self._page("decisions", where, params, order, query.limit, query.offset)
+        return [decision_from_row(r) for r in rows], total
+
     def pending_interrupts(self, thread_id: str) -> list[InterruptRecord]:
         """See `Storage.pending_interrupts`."""
         rows = self._all("pending_interrupts", {"thread_id": thread_id})
@@ -658,7 +792,8 @@ def _json_filters(
 ) -> None:
     # Each key must equal the given value; nested objects compare as canonical JSON.
     for n, (key, value) in enumerate(filters.items()):
-        path_name, value_name = f"{column.strip(chr(34))}_p{n}", f"{column.strip(chr(34))}_v{n}"
+        stem = re.sub(r"\W", "_", column)
+        path_name, value_name = f"{stem}_p{n}", f"{stem}_v{n}"
         params[path_name] = '$."' + str(key).replace('"', '\\"') + '"'
         if isinstance(value, dict | list):
             where.append(f"json(json_extract({column}, :{path_name})) = json(:{value_name})")

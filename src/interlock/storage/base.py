@@ -18,6 +18,7 @@ from interlock.models import (
     JSON,
     Assistant,
     AssistantVersion,
+    Decision,
     InterruptRecord,
     JSONObject,
     NewEvent,
@@ -30,6 +31,9 @@ from interlock.models import (
 
 __all__ = [
     "AssistantQuery",
+    "DecisionQuery",
+    "InterruptClaim",
+    "InterruptQuery",
     "RunCreation",
     "RunOutcome",
     "Storage",
@@ -64,6 +68,47 @@ class ThreadQuery:
     offset: int = 0
     sort_by: str = "created_at"
     sort_order: SortOrder = "desc"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InterruptQuery:
+    """Filters for the interrupt inbox."""
+
+    status: str | None = None
+    thread_id: str | None = None
+    assistant_id: str | None = None
+    graph_id: str | None = None
+    metadata: JSONObject = field(default_factory=dict)
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    limit: int = 10
+    offset: int = 0
+    sort_by: str = "created_at"
+    sort_order: SortOrder = "desc"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DecisionQuery:
+    """Filters for the decisions ledger."""
+
+    thread_id: str | None = None
+    interrupt_id: str | None = None
+    run_id: str | None = None
+    actor: str | None = None
+    source: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    limit: int = 10
+    offset: int = 0
+    sort_order: SortOrder = "desc"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InterruptClaim:
+    """A new run's answer to one pending interrupt, and the decision that records it."""
+
+    interrupt_id: str
+    decision: Decision
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -202,13 +247,20 @@ class Storage(abc.ABC):
         values: JSON,
         status: ThreadStatus,
         interrupts: dict[str, list[JSONObject]],
+        pending: Sequence[InterruptRecord],
         now: datetime,
     ) -> None:
-        """Record a state change made outside a run (`update_state`)."""
+        """Record a state change made outside a run (`update_state`).
+
+        `pending` are the pauses the new state leaves; other pending records resolve.
+        """
 
     @abc.abstractmethod
-    async def delete_thread(self, thread_id: str) -> bool:
-        """Delete a thread with its runs and interrupts; return whether it existed."""
+    async def delete_thread(self, thread_id: str, *, keep_decisions: bool = False) -> bool:
+        """Delete a thread with its runs, interrupts and events; return whether it existed.
+
+        Its decisions go too, unless `keep_decisions`.
+        """
 
     @abc.abstractmethod
     async def search_threads(self, query: ThreadQuery) -> tuple[list[Thread], int]:
@@ -228,15 +280,21 @@ class Storage(abc.ABC):
         new_thread: Thread | None,
         thread_metadata: JSONObject,
         thread_config: JSONObject,
+        claims: Sequence[InterruptClaim] = (),
+        strict: bool = True,
     ) -> RunCreation:
         """Queue a run, applying its multitask strategy atomically.
 
         `new_thread` is inserted when the run's thread does not exist yet (else
         NotFoundError). `thread_metadata` is merged into the thread's metadata.
+        `claims` mark the interrupts the run answers and record their decisions, in
+        the same transaction: of two runs answering one interrupt, one wins.
 
         Raises:
             NotFoundError: the thread does not exist and `new_thread` is None.
-            ConflictError: the thread is busy and the strategy is `reject`.
+            ConflictError: the thread is busy and the strategy is `reject`, or (with
+                `strict`) a claimed interrupt is no longer pending.
+            GoneError: (with `strict`) a claimed interrupt has expired.
         """
 
     @abc.abstractmethod
@@ -314,6 +372,36 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     async def pending_interrupts(self, thread_id: str) -> list[InterruptRecord]:
         """Return a thread's pending interrupts, oldest first."""
+
+    @abc.abstractmethod
+    async def thread_interrupts(self, thread_id: str) -> list[InterruptRecord]:
+        """Return every interrupt record of a thread, whatever its status, oldest first."""
+
+    @abc.abstractmethod
+    async def get_interrupts(self, interrupt_id: str) -> list[InterruptRecord]:
+        """Return the records with this interrupt id (one per thread that has it), newest first."""
+
+    @abc.abstractmethod
+    async def search_interrupts(self, query: InterruptQuery) -> tuple[list[InterruptRecord], int]:
+        """Return one page of matching interrupts and the total number of matches."""
+
+    @abc.abstractmethod
+    async def expired_interrupts(self, now: datetime, limit: int) -> list[InterruptRecord]:
+        """Return pending interrupts whose `expires_at` has passed, oldest deadline first."""
+
+    @abc.abstractmethod
+    async def expire_interrupt(self, record: InterruptRecord, decision: Decision) -> bool:
+        """Mark a pending interrupt expired and record the decision; False if it was not pending."""
+
+    # Decisions
+
+    @abc.abstractmethod
+    async def get_decision(self, decision_id: str) -> Decision | None:
+        """Return a decision, or None."""
+
+    @abc.abstractmethod
+    async def search_decisions(self, query: DecisionQuery) -> tuple[list[Decision], int]:
+        """Return one page of matching decisions and the total number of matches."""
 
 
 def thread_status_after(outcome_status: ThreadStatus, other_active: bool) -> ThreadStatus:

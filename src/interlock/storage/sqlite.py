@@ -14,6 +14,7 @@ from interlock.errors import StorageError
 from interlock.models import (
     Assistant,
     AssistantVersion,
+    Decision,
     InterruptRecord,
     JSONObject,
     NewEvent,
@@ -26,6 +27,9 @@ from interlock.models import (
 from interlock.storage._sqlite_ops import BUSY_TIMEOUT_MS, SQLiteOps
 from interlock.storage.base import (
     AssistantQuery,
+    DecisionQuery,
+    InterruptClaim,
+    InterruptQuery,
     RunCreation,
     RunOutcome,
     Storage,
@@ -156,6 +160,7 @@ class SQLiteStorage(Storage):
         values: Any,
         status: ThreadStatus,
         interrupts: dict[str, list[JSONObject]],
+        pending: Sequence[InterruptRecord],
         now: datetime,
     ) -> None:
         """See `Storage.set_thread_state`."""
@@ -165,12 +170,13 @@ class SQLiteStorage(Storage):
             values=values,
             status=status,
             interrupts=interrupts,
+            pending=pending,
             now=now,
         )
 
-    async def delete_thread(self, thread_id: str) -> bool:
+    async def delete_thread(self, thread_id: str, *, keep_decisions: bool = False) -> bool:
         """See `Storage.delete_thread`."""
-        return await self._call(self.ops.delete_thread, thread_id)
+        return await self._call(self.ops.delete_thread, thread_id, keep_decisions=keep_decisions)
 
     async def search_threads(self, query: ThreadQuery) -> tuple[list[Thread], int]:
         """See `Storage.search_threads`."""
@@ -187,6 +193,8 @@ class SQLiteStorage(Storage):
         new_thread: Thread | None,
         thread_metadata: JSONObject,
         thread_config: JSONObject,
+        claims: Sequence[InterruptClaim] = (),
+        strict: bool = True,
     ) -> RunCreation:
         """See `Storage.create_run`."""
         return await self._call(
@@ -195,6 +203,8 @@ class SQLiteStorage(Storage):
             new_thread=new_thread,
             thread_metadata=thread_metadata,
             thread_config=thread_config,
+            claims=claims,
+            strict=strict,
         )
 
     async def get_run(self, run_id: str) -> Run | None:
@@ -264,3 +274,31 @@ class SQLiteStorage(Storage):
     async def pending_interrupts(self, thread_id: str) -> list[InterruptRecord]:
         """See `Storage.pending_interrupts`."""
         return await self._call(self.ops.pending_interrupts, thread_id)
+
+    async def thread_interrupts(self, thread_id: str) -> list[InterruptRecord]:
+        """See `Storage.thread_interrupts`."""
+        return await self._call(self.ops.thread_interrupts, thread_id)
+
+    async def get_interrupts(self, interrupt_id: str) -> list[InterruptRecord]:
+        """See `Storage.get_interrupts`."""
+        return await self._call(self.ops.get_interrupts, interrupt_id)
+
+    async def search_interrupts(self, query: InterruptQuery) -> tuple[list[InterruptRecord], int]:
+        """See `Storage.search_interrupts`."""
+        return await self._call(self.ops.search_interrupts, query)
+
+    async def expired_interrupts(self, now: datetime, limit: int) -> list[InterruptRecord]:
+        """See `Storage.expired_interrupts`."""
+        return await self._call(self.ops.expired_interrupts, now, limit)
+
+    async def expire_interrupt(self, record: InterruptRecord, decision: Decision) -> bool:
+        """See `Storage.expire_interrupt`."""
+        return await self._call(self.ops.expire_interrupt, record, decision)
+
+    async def get_decision(self, decision_id: str) -> Decision | None:
+        """See `Storage.get_decision`."""
+        return await self._call(self.ops.get_decision, decision_id)
+
+    async def search_decisions(self, query: DecisionQuery) -> tuple[list[Decision], int]:
+        """See `Storage.search_decisions`."""
+        return await self._call(self.ops.search_decisions, query)

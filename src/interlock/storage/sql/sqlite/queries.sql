@@ -122,18 +122,32 @@ RETURNING run_id;
 DELETE FROM runs WHERE run_id = :run_id;
 
 -- name: upsert_interrupt
+-- A pause seen again stays answered while the run that answered it has not started yet.
 INSERT INTO interrupts (interrupt_id, thread_id, run_id, assistant_id, graph_id, checkpoint_id,
                         task_id, namespace, node, "when", value, response_schema, status,
-                        created_at)
+                        created_at, expires_at, expiry_action)
 VALUES (:interrupt_id, :thread_id, :run_id, :assistant_id, :graph_id, :checkpoint_id,
-        :task_id, :namespace, :node, :when, :value, :response_schema, 'pending', :created_at)
+        :task_id, :namespace, :node, :when, :value, :response_schema, 'pending', :created_at,
+        :expires_at, :expiry_action)
 ON CONFLICT (thread_id, interrupt_id) DO UPDATE
 SET run_id = excluded.run_id, checkpoint_id = excluded.checkpoint_id,
     task_id = excluded.task_id, value = excluded.value,
-    response_schema = excluded.response_schema, status = 'pending',
-    resolved_at = NULL, resolved_by_run_id = NULL,
+    response_schema = excluded.response_schema,
+    status = CASE WHEN interrupts.status = 'resolved' AND interrupts.resolved_by_run_id IN (
+                      SELECT run_id FROM runs WHERE status = 'pending')
+                  THEN interrupts.status ELSE 'pending' END,
+    resolved_at = CASE WHEN interrupts.status = 'resolved' AND interrupts.resolved_by_run_id IN (
+                      SELECT run_id FROM runs WHERE status = 'pending')
+                  THEN interrupts.resolved_at ELSE NULL END,
+    resolved_by_run_id = CASE WHEN interrupts.status = 'resolved' AND
+                      interrupts.resolved_by_run_id IN (
+                      SELECT run_id FROM runs WHERE status = 'pending')
+                  THEN interrupts.resolved_by_run_id ELSE NULL END,
     created_at = CASE WHEN interrupts.status = 'pending' THEN interrupts.created_at
-                      ELSE excluded.created_at END;
+                      ELSE excluded.created_at END,
+    expires_at = CASE WHEN interrupts.status = 'pending' THEN interrupts.expires_at
+                      ELSE excluded.expires_at END,
+    expiry_action = excluded.expiry_action;
 
 -- name: pending_interrupts
 SELECT * FROM interrupts WHERE thread_id = :thread_id AND status = 'pending'
@@ -170,3 +184,45 @@ WHERE created_at < :before
 
 -- name: delete_thread_events
 DELETE FROM run_events WHERE thread_id = :thread_id;
+
+-- name: get_interrupts_by_id
+SELECT * FROM interrupts WHERE interrupt_id = :interrupt_id ORDER BY created_at DESC;
+
+-- name: get_thread_interrupt
+SELECT * FROM interrupts WHERE thread_id = :thread_id AND interrupt_id = :interrupt_id;
+
+-- name: thread_interrupts
+SELECT * FROM interrupts WHERE thread_id = :thread_id ORDER BY created_at, interrupt_id;
+
+-- name: claim_interrupt
+UPDATE interrupts
+SET status = 'resolved', resolved_at = :resolved_at, resolved_by_run_id = :run_id,
+    decision_id = :decision_id
+WHERE thread_id = :thread_id AND interrupt_id = :interrupt_id AND status = 'pending';
+
+-- name: release_claims
+-- A resume run withdrawn before it started gives its interrupts back.
+UPDATE interrupts SET status = 'pending', resolved_at = NULL, resolved_by_run_id = NULL,
+                      decision_id = NULL
+WHERE resolved_by_run_id = :run_id AND status = 'resolved';
+
+-- name: insert_decision
+INSERT INTO decisions (decision_id, interrupt_id, thread_id, run_id, value, actor, source,
+                       payload_sha256, created_at)
+VALUES (:decision_id, :interrupt_id, :thread_id, :run_id, :value, :actor, :source,
+        :payload_sha256, :created_at);
+
+-- name: get_decision
+SELECT * FROM decisions WHERE decision_id = :decision_id;
+
+-- name: delete_thread_decisions
+DELETE FROM decisions WHERE thread_id = :thread_id;
+
+-- name: expired_interrupts
+SELECT * FROM interrupts WHERE status = 'pending' AND expires_at IS NOT NULL
+  AND expires_at <= :now
+ORDER BY expires_at LIMIT :limit;
+
+-- name: set_interrupt_status
+UPDATE interrupts SET status = :status, resolved_at = :resolved_at, decision_id = :decision_id
+WHERE thread_id = :thread_id AND interrupt_id = :interrupt_id AND status = 'pending';

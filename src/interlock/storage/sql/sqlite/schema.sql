@@ -79,9 +79,16 @@ CREATE TABLE interrupts (
     created_at TEXT NOT NULL,
     resolved_at TEXT,
     resolved_by_run_id TEXT,
+    expires_at TEXT,
+    expiry_action TEXT,
+    decision_id TEXT,
     PRIMARY KEY (thread_id, interrupt_id)
 );
 CREATE INDEX interrupts_status ON interrupts (status, created_at);
+CREATE INDEX interrupts_thread_status ON interrupts (thread_id, status);
+CREATE INDEX interrupts_graph_status ON interrupts (graph_id, status, created_at);
+CREATE INDEX interrupts_expiry ON interrupts (status, expires_at);
+CREATE INDEX interrupts_id ON interrupts (interrupt_id);
 
 CREATE TABLE run_events (
     event_id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -94,3 +101,18 @@ CREATE TABLE run_events (
 CREATE INDEX run_events_run ON run_events (run_id, event_id);
 CREATE INDEX run_events_thread ON run_events (thread_id, event_id);
 CREATE INDEX run_events_created_at ON run_events (created_at);
+
+CREATE TABLE decisions (
+    decision_id TEXT PRIMARY KEY,
+    interrupt_id TEXT NOT NULL,
+    thread_id TEXT NOT NULL,
+    run_id TEXT,
+    value TEXT,
+    actor TEXT,
+    source TEXT NOT NULL,
+    payload_sha256 TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX decisions_thread ON decisions (thread_id, created_at);
+CREATE INDEX decisions_interrupt ON decisions (interrupt_id, created_at);
+CREATE INDEX decisions_created_at ON decisions (created_at);
