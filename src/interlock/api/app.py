@@ -28,6 +28,7 @@ from interlock.models import Run
 from interlock.service import state
 from interlock.service.assistants import create_default_assistants
 from interlock.service.context import ServiceContext
+from interlock.service.expiry import ExpirySweeper
 from interlock.storage.base import Storage
 from interlock.storage.sqlite import BUSY_TIMEOUT_MS, SQLiteStorage
 
@@ -118,10 +119,13 @@ def create_app(
             await worker.start()
             pruner = EventPruner(store_db, settings.event_retention)
             pruner.start()
+            sweeper = ExpirySweeper(ctx)
+            sweeper.start()
             logger.info("Interlock %s serving graphs: %s", __version__, ", ".join(graphs.graph_ids))
             try:
                 yield
             finally:
+                await sweeper.stop()
                 await pruner.stop()
                 await worker.stop()
         finally:

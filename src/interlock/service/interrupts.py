@@ -81,6 +81,8 @@ async def plan_answers(
     pending = await ctx.storage.pending_interrupts(thread_id)
     if not pending:
         if strict and not thread_busy:
+            if _is_id_map(resume):
+                await _refuse_known(ctx, thread_id, list(resume), pending)
             raise ConflictError(
                 f"Thread {thread_id} has no pending interrupt to resume. Send `input` to start "
                 "a new run, or read the thread's state to see where it is."
@@ -120,13 +122,30 @@ async def plan_answers(
             payload_sha256=payload_digest(record.value),
             created_at=now,
         )
-        claims.append(InterruptClaim(interrupt_id=interrupt_id, decision=decision))
+        claims.append(
+            InterruptClaim(
+                interrupt_id=interrupt_id,
+                decision=decision,
+                status="expired" if answer.source == "expiry" else "resolved",
+            )
+        )
     return claims
 
 
 async def _refuse_unknown(
     ctx: ServiceContext, thread_id: str, unknown: list[str], pending: list[InterruptRecord]
 ) -> None:
+    await _refuse_known(ctx, thread_id, unknown, pending)
+    raise ValidationError(
+        f"Interrupt id(s) {', '.join(unknown)} are not pending on thread {thread_id}. "
+        f"Pending: {_ids(pending)}."
+    )
+
+
+async def _refuse_known(
+    ctx: ServiceContext, thread_id: str, unknown: list[str], pending: list[InterruptRecord]
+) -> None:
+    # An id the thread had: say it expired (410) or was answered (409).
     known = {r.interrupt_id: r for r in await ctx.storage.thread_interrupts(thread_id)}
     for interrupt_id in unknown:
         record = known.get(interrupt_id)
@@ -138,10 +157,6 @@ async def _refuse_unknown(
                 + (f" by run {record.resolved_by_run_id}" if record.resolved_by_run_id else "")
                 + f". Pending on thread {thread_id}: {_ids(pending)}."
             )
-    raise ValidationError(
-        f"Interrupt id(s) {', '.join(unknown)} are not pending on thread {thread_id}. "
-        f"Pending: {_ids(pending)}."
-    )
 
 
 def _check_schema(record: InterruptRecord, value: Any) -> None:
@@ -208,4 +223,8 @@ def static_claim(record: InterruptRecord, run: Run, value: Any, answer: Answer) 
         payload_sha256=payload_digest(record.value),
         created_at=utcnow(),
     )
-    return InterruptClaim(interrupt_id=record.interrupt_id, decision=decision)
+    return InterruptClaim(
+        interrupt_id=record.interrupt_id,
+        decision=decision,
+        status="expired" if answer.source == "expiry" else "resolved",
+    )

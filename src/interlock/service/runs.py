@@ -218,11 +218,19 @@ async def respond(
     if record.status != "pending":
         by = f" by run {record.resolved_by_run_id}" if record.resolved_by_run_id else ""
         raise ConflictError(f"Interrupt {interrupt_id} was already {record.status}{by}.")
-    answer = interrupts.Answer(actor=actor, source="respond")
+    return await _answer(ctx, record, value, interrupts.Answer(actor=actor, source="respond"))
+
+
+async def answer_on_expiry(ctx: ServiceContext, record: InterruptRecord, value: Any) -> Run:
+    """Answer an expired interrupt with its configured value (source `expiry`)."""
+    return await _answer(ctx, record, value, interrupts.Answer(source="expiry"))
+
+
+async def _answer(ctx: ServiceContext, record: InterruptRecord, value: Any, answer: Answer) -> Run:
     if record.when == "during":
         request = RunRequest(
             assistant_id=record.assistant_id,
-            command={"resume": {interrupt_id: value}},
+            command={"resume": {record.interrupt_id: value}},
             answer=answer,
         )
     else:

@@ -447,6 +447,7 @@ class SQLiteOps:
         params = {
             "thread_id": run.thread_id,
             "interrupt_id": claim.interrupt_id,
+            "status": claim.status,
             "resolved_at": to_ts(decision.created_at),
             "run_id": run.run_id,
             "decision_id": decision.decision_id,
@@ -725,7 +726,9 @@ class SQLiteOps:
         rows = self._all("expired_interrupts", {"now": to_ts(now), "limit": limit})
         return [interrupt_from_row(r) for r in rows]
 
-    def expire_interrupt(self, record: InterruptRecord, decision: Decision) -> bool:
+    def expire_interrupt(
+        self, record: InterruptRecord, decision: Decision, *, cancel_thread: bool, now: datetime
+    ) -> bool:
         """See `Storage.expire_interrupt`."""
         with self._tx() as conn:
             changed = self._exec(
@@ -739,9 +742,26 @@ class SQLiteOps:
                 },
                 conn,
             )
-            if changed:
-                self._exec("insert_decision", decision_params(decision), conn)
-            return changed > 0
+            if not changed:
+                return False
+            self._exec("insert_decision", decision_params(decision), conn)
+            if cancel_thread:
+                self._exec(
+                    "cancel_thread_interrupts",
+                    {"thread_id": record.thread_id, "resolved_at": to_ts(now)},
+                    conn,
+                )
+                if not self._all("active_runs", {"thread_id": record.thread_id}, conn):
+                    self._exec(
+                        "set_thread_status",
+                        {
+                            "thread_id": record.thread_id,
+                            "status": ThreadStatus.IDLE.value,
+                            "updated_at": to_ts(now),
+                        },
+                        conn,
+                    )
+            return True
 
     def get_decision(self, decision_id: str) -> Decision | None:
         """See `Storage.get_decision`."""

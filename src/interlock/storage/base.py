@@ -109,6 +109,8 @@ class InterruptClaim:
 
     interrupt_id: str
     decision: Decision
+    status: str = "resolved"
+    """What the interrupt becomes: `resolved`, or `expired` when expiry answers it."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -390,8 +392,14 @@ class Storage(abc.ABC):
         """Return pending interrupts whose `expires_at` has passed, oldest deadline first."""
 
     @abc.abstractmethod
-    async def expire_interrupt(self, record: InterruptRecord, decision: Decision) -> bool:
-        """Mark a pending interrupt expired and record the decision; False if it was not pending."""
+    async def expire_interrupt(
+        self, record: InterruptRecord, decision: Decision, *, cancel_thread: bool, now: datetime
+    ) -> bool:
+        """Mark a pending interrupt expired and record the decision; False if it was not pending.
+
+        With `cancel_thread`, the thread's other pending interrupts are cancelled and the
+        thread goes back to `idle` (unless a run is queued on it).
+        """
 
     # Decisions
 

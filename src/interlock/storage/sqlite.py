@@ -291,9 +291,13 @@ class SQLiteStorage(Storage):
         """See `Storage.expired_interrupts`."""
         return await self._call(self.ops.expired_interrupts, now, limit)
 
-    async def expire_interrupt(self, record: InterruptRecord, decision: Decision) -> bool:
+    async def expire_interrupt(
+        self, record: InterruptRecord, decision: Decision, *, cancel_thread: bool, now: datetime
+    ) -> bool:
         """See `Storage.expire_interrupt`."""
-        return await self._call(self.ops.expire_interrupt, record, decision)
+        return await self._call(
+            self.ops.expire_interrupt, record, decision, cancel_thread=cancel_thread, now=now
+        )
 
     async def get_decision(self, decision_id: str) -> Decision | None:
         """See `Storage.get_decision`."""

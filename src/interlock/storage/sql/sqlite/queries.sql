@@ -196,7 +196,7 @@ SELECT * FROM interrupts WHERE thread_id = :thread_id ORDER BY created_at, inter
 
 -- name: claim_interrupt
 UPDATE interrupts
-SET status = 'resolved', resolved_at = :resolved_at, resolved_by_run_id = :run_id,
+SET status = :status, resolved_at = :resolved_at, resolved_by_run_id = :run_id,
     decision_id = :decision_id
 WHERE thread_id = :thread_id AND interrupt_id = :interrupt_id AND status = 'pending';
 
@@ -204,7 +204,7 @@ WHERE thread_id = :thread_id AND interrupt_id = :interrupt_id AND status = 'pend
 -- A resume run withdrawn before it started gives its interrupts back.
 UPDATE interrupts SET status = 'pending', resolved_at = NULL, resolved_by_run_id = NULL,
                       decision_id = NULL
-WHERE resolved_by_run_id = :run_id AND status = 'resolved';
+WHERE resolved_by_run_id = :run_id AND status IN ('resolved', 'expired');
 
 -- name: insert_decision
 INSERT INTO decisions (decision_id, interrupt_id, thread_id, run_id, value, actor, source,
