@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel
 
-__all__ = ["dumps", "interrupt_to_wire", "loads", "to_jsonable"]
+__all__ = ["dumps", "dumps_sorted", "interrupt_to_wire", "loads", "to_jsonable"]
 
 _OPTIONS = orjson.OPT_NON_STR_KEYS
 
@@ -49,6 +49,11 @@ def _default(obj: Any) -> Any:
 def dumps(value: Any) -> bytes:
     """Encode a value as JSON bytes."""
     return orjson.dumps(value, default=_default, option=_OPTIONS)
+
+
+def dumps_sorted(value: Any) -> bytes:
+    """Encode a value as JSON bytes with object keys sorted (a canonical form)."""
+    return orjson.dumps(value, default=_default, option=_OPTIONS | orjson.OPT_SORT_KEYS)
 
 
 def loads(data: bytes | str) -> Any:

@@ -11,6 +11,7 @@ from interlock import serde
 __all__ = [
     "assistant_from_row",
     "assistant_params",
+    "canonical_json",
     "decision_from_row",
     "decision_params",
     "event_from_row",
@@ -51,6 +52,11 @@ def from_ts(value: str) -> datetime:
 
 def to_json(value: Any) -> str:
     return serde.dumps(value).decode()
+
+
+def canonical_json(value: Any) -> str:
+    """JSON text with sorted keys, so equal values compare equal as text."""
+    return serde.dumps_sorted(value).decode()
 
 
 def from_json(value: str | None) -> Any:

@@ -33,6 +33,7 @@ from interlock.models import (
 from interlock.storage._rows import (
     assistant_from_row,
     assistant_params,
+    canonical_json,
     decision_from_row,
     decision_params,
     event_from_row,
@@ -145,6 +146,19 @@ class SQLiteOps:
 
     def _exec(self, name: str, params: Mapping[str, Any], conn: sqlite3.Connection) -> int:
         return conn.execute(self._q[name], params).rowcount
+
+    def _index_metadata(
+        self, conn: sqlite3.Connection, thread_id: str, metadata: JSONObject
+    ) -> None:
+        # The key/value copy of a thread's metadata that metadata filters look up.
+        self._exec("clear_thread_metadata", {"thread_id": thread_id}, conn)
+        conn.executemany(
+            self._q["insert_thread_metadata"],
+            [
+                {"thread_id": thread_id, "key": str(k), "value": canonical_json(v)}
+                for k, v in metadata.items()
+            ],
+        )
 
     # Assistants
 
@@ -284,6 +298,7 @@ class SQLiteOps:
                     return thread_from_row(existing)
                 raise ConflictError(f"Thread with ID {thread.thread_id} already exists")
             self._exec("insert_thread", thread_params(thread), conn)
+            self._index_metadata(conn, thread.thread_id, thread.metadata)
         return thread
 
     def get_thread(self, thread_id: str) -> Thread | None:
@@ -304,6 +319,7 @@ class SQLiteOps:
                 {"thread_id": thread_id, "metadata": to_json(merged), "updated_at": to_ts(now)},
                 conn,
             )
+            self._index_metadata(conn, thread_id, merged)
         return replace(thread, metadata=merged, updated_at=now)
 
     def set_thread_state(
@@ -361,7 +377,7 @@ class SQLiteOps:
         if query.status is not None:
             where.append("status = :status")
             params["status"] = query.status.value
-        _json_filters(where, params, "metadata", query.metadata)
+        _metadata_filters(where, params, "thread_id", query.metadata)
         _json_filters(where, params, '"values"', query.values)
         order = _order(query.sort_by, query.sort_order, _THREAD_SORT, "created_at")
         rows, total = self._page("threads", where, params, order, query.limit, query.offset)
@@ -371,6 +387,7 @@ class SQLiteOps:
         """See `Storage.copy_thread`."""
         with self._tx() as conn:
             self._exec("insert_thread", thread_params(new_thread), conn)
+            self._index_metadata(conn, new_thread.thread_id, new_thread.metadata)
             for row in self._all("pending_interrupts", {"thread_id": source_id}, conn):
                 params = dict(row) | {"thread_id": new_thread.thread_id}
                 self._exec("upsert_interrupt", params, conn)
@@ -395,6 +412,7 @@ class SQLiteOps:
                 if new_thread is None:
                     raise NotFoundError("Thread or assistant not found.")
                 self._exec("insert_thread", thread_params(new_thread), conn)
+                self._index_metadata(conn, new_thread.thread_id, new_thread.metadata)
                 thread = new_thread
             else:
                 thread = thread_from_row(row)
@@ -421,6 +439,8 @@ class SQLiteOps:
             for claim in claims:
                 self._claim(conn, run, claim, strict)
             metadata = {**thread.metadata, **thread_metadata}
+            if metadata != thread.metadata:
+                self._index_metadata(conn, run.thread_id, metadata)
             self._exec(
                 "mark_thread_busy",
                 {
@@ -712,9 +732,7 @@ class SQLiteOps:
             where.append("i.created_at < :created_before")
             params["created_before"] = to_ts(query.created_before)
         table = "interrupts AS i"
-        if query.metadata:
-            table = "interrupts AS i JOIN threads AS t ON t.thread_id = i.thread_id"
-            _json_filters(where, params, "t.metadata", query.metadata)
+        _metadata_filters(where, params, "i.thread_id", query.metadata)
         column = query.sort_by if query.sort_by in _INTERRUPT_SORT else "created_at"
         direction = "ASC" if query.sort_order == "asc" else "DESC"
         order = f"i.{column} {direction}, i.interrupt_id {direction}"
@@ -805,6 +823,20 @@ def _order(sort_by: str, sort_order: str, allowed: set[str], default: str) -> st
     column = sort_by if sort_by in allowed else default
     direction = "ASC" if sort_order == "asc" else "DESC"
     return f"{column} {direction}, rowid {direction}"
+
+
+def _metadata_filters(
+    where: list[str], params: dict[str, Any], thread_column: str, filters: JSONObject
+) -> None:
+    # Each key must equal the given value, looked up in the thread_metadata index.
+    for n, (key, value) in enumerate(filters.items()):
+        where.append(
+            # The column name comes from our code; keys and values are bound parameters.
+            f"{thread_column} IN (SELECT thread_id FROM thread_metadata "  # noqa: S608
+            f"WHERE key = :mk{n} AND value = :mv{n})"
+        )
+        params[f"mk{n}"] = str(key)
+        params[f"mv{n}"] = canonical_json(value)
 
 
 def _json_filters(

@@ -226,3 +226,9 @@ ORDER BY expires_at LIMIT :limit;
 -- name: set_interrupt_status
 UPDATE interrupts SET status = :status, resolved_at = :resolved_at, decision_id = :decision_id
 WHERE thread_id = :thread_id AND interrupt_id = :interrupt_id AND status = 'pending';
+
+-- name: clear_thread_metadata
+DELETE FROM thread_metadata WHERE thread_id = :thread_id;
+
+-- name: insert_thread_metadata
+INSERT INTO thread_metadata (thread_id, key, value) VALUES (:thread_id, :key, :value);

@@ -116,3 +116,11 @@ CREATE TABLE decisions (
 CREATE INDEX decisions_thread ON decisions (thread_id, created_at);
 CREATE INDEX decisions_interrupt ON decisions (interrupt_id, created_at);
 CREATE INDEX decisions_created_at ON decisions (created_at);
+
+CREATE TABLE thread_metadata (
+    thread_id TEXT NOT NULL REFERENCES threads (thread_id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (thread_id, key)
+);
+CREATE INDEX thread_metadata_lookup ON thread_metadata (key, value);
