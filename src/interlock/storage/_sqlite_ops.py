@@ -6,40 +6,30 @@ is one hop from the event loop, and a writer waiting for the file lock never blo
 
 from __future__ import annotations
 
-import contextlib
-import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from interlock.errors import ConflictError, GoneError, NotFoundError, StorageError
+from interlock.errors import ConflictError, NotFoundError
 from interlock.models import (
     Assistant,
     AssistantVersion,
-    Decision,
     InterruptRecord,
     JSONObject,
     MultitaskStrategy,
     NewEvent,
     Run,
     RunStatus,
-    StreamEvent,
     Thread,
     ThreadStatus,
 )
 from interlock.storage._rows import (
     assistant_from_row,
     assistant_params,
-    canonical_json,
-    decision_from_row,
-    decision_params,
-    event_from_row,
     from_json,
     from_ts,
-    interrupt_from_row,
     interrupt_params,
     run_from_row,
     run_params,
@@ -49,118 +39,31 @@ from interlock.storage._rows import (
     to_ts,
     version_from_row,
 )
+from interlock.storage._sqlite_base import (
+    BUSY_TIMEOUT_MS,
+    json_filters,
+    metadata_filters,
+    order_clause,
+)
+from interlock.storage._sqlite_events import EventLogOps
+from interlock.storage._sqlite_hitl import HitlOps
 from interlock.storage.base import (
     AssistantQuery,
-    DecisionQuery,
     InterruptClaim,
-    InterruptQuery,
     RunCreation,
     RunOutcome,
     ThreadQuery,
     thread_status_after,
 )
-from interlock.storage.sql import load_migrations, load_queries
 
 __all__ = ["BUSY_TIMEOUT_MS", "SQLiteOps"]
 
-BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for the file lock (ms)
-
 _ASSISTANT_SORT = {"assistant_id", "graph_id", "name", "created_at", "updated_at"}
-_INTERRUPT_SORT = {"created_at", "expires_at", "thread_id", "graph_id", "status"}
 _THREAD_SORT = {"thread_id", "status", "created_at", "updated_at", "state_updated_at"}
 
 
-class SQLiteOps:
-    """Every storage operation as a synchronous method; only ever used from one thread.
-
-    Args:
-        path: the database file; its folder is created when missing.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._q = load_queries("sqlite")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE), never implicit.
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        conn.row_factory = sqlite3.Row
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        self.conn = conn
-
-    def close(self) -> None:
-        """Close the connection."""
-        self.conn.close()
-
-    def migrate(self) -> list[str]:
-        """Apply the migrations this file has not seen; return their names."""
-        applied: list[str] = []
-        with self._tx() as conn:
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS interlock_migrations ("
-                "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-            )
-            done = {row[0] for row in conn.execute("SELECT version FROM interlock_migrations")}
-            for number, name, sql in load_migrations("sqlite"):
-                if number in done:
-                    continue
-                for statement in _statements(sql):
-                    conn.execute(statement)
-                conn.execute(
-                    "INSERT INTO interlock_migrations VALUES (?, ?, datetime('now'))",
-                    (number, name),
-                )
-                applied.append(name)
-        return applied
-
-    @contextlib.contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        conn = self.conn
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise StorageError(f"Could not start a transaction: {exc}") from exc
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        try:
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            conn.execute("ROLLBACK")
-            raise StorageError(f"Could not commit: {exc}") from exc
-
-    def _one(
-        self, name: str, params: Mapping[str, Any], conn: sqlite3.Connection | None = None
-    ) -> sqlite3.Row | None:
-        row: sqlite3.Row | None = (conn or self.conn).execute(self._q[name], params).fetchone()
-        return row
-
-    def _all(
-        self, name: str, params: Mapping[str, Any], conn: sqlite3.Connection | None = None
-    ) -> list[sqlite3.Row]:
-        return (conn or self.conn).execute(self._q[name], params).fetchall()
-
-    def _exec(self, name: str, params: Mapping[str, Any], conn: sqlite3.Connection) -> int:
-        return conn.execute(self._q[name], params).rowcount
-
-    def _index_metadata(
-        self, conn: sqlite3.Connection, thread_id: str, metadata: JSONObject
-    ) -> None:
-        # The key/value copy of a thread's metadata that metadata filters look up.
-        self._exec("clear_thread_metadata", {"thread_id": thread_id}, conn)
-        conn.executemany(
-            self._q["insert_thread_metadata"],
-            [
-                {"thread_id": thread_id, "key": str(k), "value": canonical_json(v)}
-                for k, v in metadata.items()
-            ],
-        )
-
-    # Assistants
+class SQLiteOps(HitlOps, EventLogOps):
+    """Every storage operation as a synchronous method; only ever used from one thread."""
 
     def create_assistant(self, assistant: Assistant, *, if_exists: str) -> Assistant:
         """See `Storage.create_assistant`."""
@@ -231,8 +134,8 @@ class SQLiteOps:
         if query.name is not None:
             where.append("name LIKE :name")
             params["name"] = f"%{query.name}%"
-        _json_filters(where, params, "metadata", query.metadata)
-        order = _order(query.sort_by, query.sort_order, _ASSISTANT_SORT, "created_at")
+        json_filters(where, params, "metadata", query.metadata)
+        order = order_clause(query.sort_by, query.sort_order, _ASSISTANT_SORT, "created_at")
         rows, total = self._page("assistants", where, params, order, query.limit, query.offset)
         return [assistant_from_row(r) for r in rows], total
 
@@ -265,29 +168,6 @@ class SQLiteOps:
             )
             self._exec("update_assistant", assistant_params(updated), conn)
         return updated
-
-    def _page(
-        self,
-        table: str,
-        where: list[str],
-        params: dict[str, Any],
-        order: str,
-        limit: int,
-        offset: int,
-        columns: str = "*",
-    ) -> tuple[list[sqlite3.Row], int]:
-        # Table and column names come from our own allow-lists, never from the request.
-        clause = " AND ".join(where)
-        count_sql = f"SELECT COUNT(*) FROM {table} WHERE {clause}"  # noqa: S608
-        total_row = self.conn.execute(count_sql, params).fetchone()
-        total = int(total_row[0]) if total_row else 0
-        page_sql = (
-            f"SELECT {columns} FROM {table} WHERE {clause} ORDER BY {order} LIMIT :_l OFFSET :_o"  # noqa: S608
-        )
-        rows = self.conn.execute(page_sql, {**params, "_l": limit, "_o": offset}).fetchall()
-        return rows, total
-
-    # Threads
 
     def create_thread(self, thread: Thread, *, if_exists: str) -> Thread:
         """See `Storage.create_thread`."""
@@ -377,9 +257,9 @@ class SQLiteOps:
         if query.status is not None:
             where.append("status = :status")
             params["status"] = query.status.value
-        _metadata_filters(where, params, "thread_id", query.metadata)
-        _json_filters(where, params, '"values"', query.values)
-        order = _order(query.sort_by, query.sort_order, _THREAD_SORT, "created_at")
+        metadata_filters(where, params, "thread_id", query.metadata)
+        json_filters(where, params, '"values"', query.values)
+        order = order_clause(query.sort_by, query.sort_order, _THREAD_SORT, "created_at")
         rows, total = self._page("threads", where, params, order, query.limit, query.offset)
         return [thread_from_row(r) for r in rows], total
 
@@ -459,38 +339,6 @@ class SQLiteOps:
                 updated_at=run.created_at,
             )
         return RunCreation(run=run, thread=thread, to_cancel=to_cancel)
-
-    def _claim(
-        self, conn: sqlite3.Connection, run: Run, claim: InterruptClaim, strict: bool
-    ) -> None:
-        decision = claim.decision
-        params = {
-            "thread_id": run.thread_id,
-            "interrupt_id": claim.interrupt_id,
-            "status": claim.status,
-            "resolved_at": to_ts(decision.created_at),
-            "run_id": run.run_id,
-            "decision_id": decision.decision_id,
-        }
-        if self._exec("claim_interrupt", params, conn) == 0:
-            if not strict:
-                return  # lenient mode: answer what langgraph will, record nothing more
-            row = self._one(
-                "get_thread_interrupt",
-                {"thread_id": run.thread_id, "interrupt_id": claim.interrupt_id},
-                conn,
-            )
-            if row is not None and row["status"] == "expired":
-                raise GoneError(
-                    f"Interrupt {claim.interrupt_id} expired at {row['resolved_at']}; "
-                    "it can no longer be answered."
-                )
-            by = f" by run {row['resolved_by_run_id']}" if row and row["resolved_by_run_id"] else ""
-            raise ConflictError(
-                f"Interrupt {claim.interrupt_id} was already answered{by}. "
-                "Read the thread's state to see what it waits for now."
-            )
-        self._exec("insert_decision", decision_params(decision), conn)
 
     def _settle_pending(
         self, conn: sqlite3.Connection, run: Run, *, delete: bool, now: datetime
@@ -586,26 +434,6 @@ class SQLiteOps:
             )
         return replace(run, status=outcome.status, output=outcome.output, updated_at=now)
 
-    def _resolve(
-        self,
-        conn: sqlite3.Connection,
-        thread_id: str,
-        interrupt_id: str,
-        run_id: str | None,
-        now: datetime,
-    ) -> None:
-        self._exec(
-            "resolve_interrupt",
-            {
-                "thread_id": thread_id,
-                "interrupt_id": interrupt_id,
-                "status": "resolved",
-                "resolved_at": to_ts(now),
-                "resolved_by_run_id": run_id,
-            },
-            conn,
-        )
-
     def cancel_pending_runs(
         self, run_ids: Sequence[str], *, delete: bool, now: datetime
     ) -> list[Run]:
@@ -660,198 +488,3 @@ class SQLiteOps:
         with self._tx() as conn:
             rows = self._all("requeue_running", {"now": to_ts(now)}, conn)
         return [r["run_id"] for r in rows]
-
-    def _insert_events(
-        self, conn: sqlite3.Connection, events: Sequence[NewEvent], now: datetime
-    ) -> int:
-        created = to_ts(now)
-        last = 0
-        for e in events:
-            cursor = conn.execute(
-                self._q["insert_event"],
-                {
-                    "run_id": e.run_id,
-                    "thread_id": e.thread_id,
-                    "event": e.event,
-                    "data": e.data,
-                    "created_at": created,
-                },
-            )
-            last = cursor.lastrowid or last
-        return last
-
-    def append_events(self, events: Sequence[NewEvent], now: datetime) -> int:
-        """See `Storage.append_events`."""
-        with self._tx() as conn:
-            return self._insert_events(conn, events, now)
-
-    def read_events(
-        self, *, run_id: str | None = None, thread_id: str | None = None, after: int, limit: int
-    ) -> list[StreamEvent]:
-        """See `Storage.read_events`."""
-        if run_id is not None:
-            rows = self._all("run_events_after", {"run_id": run_id, "after": after, "limit": limit})
-        else:
-            params = {"thread_id": thread_id, "after": after, "limit": limit}
-            rows = self._all("thread_events_after", params)
-        return [event_from_row(r) for r in rows]
-
-    def last_thread_event_id(self, thread_id: str) -> int:
-        """See `Storage.last_thread_event_id`."""
-        row = self._one("last_thread_event", {"thread_id": thread_id})
-        return int(row["event_id"]) if row else 0
-
-    def prune_events(self, before: datetime) -> int:
-        """See `Storage.prune_events`."""
-        with self._tx() as conn:
-            return self._exec("prune_events", {"before": to_ts(before)}, conn)
-
-    def thread_interrupts(self, thread_id: str) -> list[InterruptRecord]:
-        """See `Storage.thread_interrupts`."""
-        return [
-            interrupt_from_row(r) for r in self._all("thread_interrupts", {"thread_id": thread_id})
-        ]
-
-    def get_interrupts(self, interrupt_id: str) -> list[InterruptRecord]:
-        """See `Storage.get_interrupts`."""
-        rows = self._all("get_interrupts_by_id", {"interrupt_id": interrupt_id})
-        return [interrupt_from_row(r) for r in rows]
-
-    def search_interrupts(self, query: InterruptQuery) -> tuple[list[InterruptRecord], int]:
-        """See `Storage.search_interrupts`."""
-        where, params = ["1 = 1"], {}
-        for column in ("status", "thread_id", "assistant_id", "graph_id"):
-            value = getattr(query, column)
-            if value is not None:
-                where.append(f"i.{column} = :{column}")
-                params[column] = value
-        if query.created_after is not None:
-            where.append("i.created_at > :created_after")
-            params["created_after"] = to_ts(query.created_after)
-        if query.created_before is not None:
-            where.append("i.created_at < :created_before")
-            params["created_before"] = to_ts(query.created_before)
-        table = "interrupts AS i"
-        _metadata_filters(where, params, "i.thread_id", query.metadata)
-        column = query.sort_by if query.sort_by in _INTERRUPT_SORT else "created_at"
-        direction = "ASC" if query.sort_order == "asc" else "DESC"
-        order = f"i.{column} {direction}, i.interrupt_id {direction}"
-        rows, total = self._page(table, where, params, order, query.limit, query.offset, "i.*")
-        return [interrupt_from_row(r) for r in rows], total
-
-    def expired_interrupts(self, now: datetime, limit: int) -> list[InterruptRecord]:
-        """See `Storage.expired_interrupts`."""
-        rows = self._all("expired_interrupts", {"now": to_ts(now), "limit": limit})
-        return [interrupt_from_row(r) for r in rows]
-
-    def expire_interrupt(
-        self, record: InterruptRecord, decision: Decision, *, cancel_thread: bool, now: datetime
-    ) -> bool:
-        """See `Storage.expire_interrupt`."""
-        with self._tx() as conn:
-            changed = self._exec(
-                "set_interrupt_status",
-                {
-                    "thread_id": record.thread_id,
-                    "interrupt_id": record.interrupt_id,
-                    "status": "expired",
-                    "resolved_at": to_ts(decision.created_at),
-                    "decision_id": decision.decision_id,
-                },
-                conn,
-            )
-            if not changed:
-                return False
-            self._exec("insert_decision", decision_params(decision), conn)
-            if cancel_thread:
-                self._exec(
-                    "cancel_thread_interrupts",
-                    {"thread_id": record.thread_id, "resolved_at": to_ts(now)},
-                    conn,
-                )
-                if not self._all("active_runs", {"thread_id": record.thread_id}, conn):
-                    self._exec(
-                        "set_thread_status",
-                        {
-                            "thread_id": record.thread_id,
-                            "status": ThreadStatus.IDLE.value,
-                            "updated_at": to_ts(now),
-                        },
-                        conn,
-                    )
-            return True
-
-    def get_decision(self, decision_id: str) -> Decision | None:
-        """See `Storage.get_decision`."""
-        row = self._one("get_decision", {"decision_id": decision_id})
-        return None if row is None else decision_from_row(row)
-
-    def search_decisions(self, query: DecisionQuery) -> tuple[list[Decision], int]:
-        """See `Storage.search_decisions`."""
-        where, params = ["1 = 1"], {}
-        for column in ("thread_id", "interrupt_id", "run_id", "actor", "source"):
-            value = getattr(query, column)
-            if value is not None:
-                where.append(f"{column} = :{column}")
-                params[column] = value
-        if query.created_after is not None:
-            where.append("created_at > :created_after")
-            params["created_after"] = to_ts(query.created_after)
-        if query.created_before is not None:
-            where.append("created_at < :created_before")
-            params["created_before"] = to_ts(query.created_before)
-        direction = "ASC" if query.sort_order == "asc" else "DESC"
-        order = f"created_at {direction}, decision_id {direction}"
-        rows, total = self._page("decisions", where, params, order, query.limit, query.offset)
-        return [decision_from_row(r) for r in rows], total
-
-    def pending_interrupts(self, thread_id: str) -> list[InterruptRecord]:
-        """See `Storage.pending_interrupts`."""
-        rows = self._all("pending_interrupts", {"thread_id": thread_id})
-        return [interrupt_from_row(r) for r in rows]
-
-
-def _statements(sql: str) -> Iterable[str]:
-    for part in sql.split(";"):
-        lines = [ln for ln in part.splitlines() if not ln.strip().startswith("--")]
-        statement = "\n".join(lines).strip()
-        if statement:
-            yield statement
-
-
-def _order(sort_by: str, sort_order: str, allowed: set[str], default: str) -> str:
-    column = sort_by if sort_by in allowed else default
-    direction = "ASC" if sort_order == "asc" else "DESC"
-    return f"{column} {direction}, rowid {direction}"
-
-
-def _metadata_filters(
-    where: list[str], params: dict[str, Any], thread_column: str, filters: JSONObject
-) -> None:
-    # Each key must equal the given value, looked up in the thread_metadata index.
-    for n, (key, value) in enumerate(filters.items()):
-        where.append(
-            # The column name comes from our code; keys and values are bound parameters.
-            f"{thread_column} IN (SELECT thread_id FROM thread_metadata "  # noqa: S608
-            f"WHERE key = :mk{n} AND value = :mv{n})"
-        )
-        params[f"mk{n}"] = str(key)
-        params[f"mv{n}"] = canonical_json(value)
-
-
-def _json_filters(
-    where: list[str], params: dict[str, Any], column: str, filters: JSONObject
-) -> None:
-    # Each key must equal the given value; nested objects compare as canonical JSON.
-    for n, (key, value) in enumerate(filters.items()):
-        stem = re.sub(r"\W", "_", column)
-        path_name, value_name = f"{stem}_p{n}", f"{stem}_v{n}"
-        params[path_name] = '$."' + str(key).replace('"', '\\"') + '"'
-        if isinstance(value, dict | list):
-            where.append(f"json(json_extract({column}, :{path_name})) = json(:{value_name})")
-            params[value_name] = to_json(value)
-        elif value is None:
-            where.append(f"json_type({column}, :{path_name}) = 'null'")
-        else:
-            where.append(f"json_extract({column}, :{path_name}) = :{value_name}")
-            params[value_name] = int(value) if isinstance(value, bool) else value

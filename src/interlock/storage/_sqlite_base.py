@@ -1,0 +1,239 @@
+"""The base of the SQLite operations: the connection, transactions, shared helpers.
+
+`SQLiteStorage` runs each of these in its own database thread, so a whole transaction
+is one hop from the event loop, and a writer waiting for the file lock never blocks it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from interlock.errors import StorageError
+from interlock.models import (
+    JSONObject,
+    NewEvent,
+)
+from interlock.storage._rows import (
+    canonical_json,
+    to_json,
+    to_ts,
+)
+from interlock.storage.sql import load_migrations, load_queries
+
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "SQLiteBase",
+    "json_filters",
+    "metadata_filters",
+    "order_clause",
+    "split_statements",
+]
+
+BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for the file lock (ms)
+
+
+class SQLiteBase:
+    """One connection to the database file, and the helpers every operation uses.
+
+    Args:
+        path: the database file; its folder is created when missing.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._q = load_queries("sqlite")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE), never implicit.
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        self.conn = conn
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+    def migrate(self) -> list[str]:
+        """Apply the migrations this file has not seen; return their names."""
+        applied: list[str] = []
+        with self._tx() as conn:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS interlock_migrations ("
+                "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            done = {row[0] for row in conn.execute("SELECT version FROM interlock_migrations")}
+            for number, name, sql in load_migrations("sqlite"):
+                if number in done:
+                    continue
+                for statement in split_statements(sql):
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO interlock_migrations VALUES (?, ?, datetime('now'))",
+                    (number, name),
+                )
+                applied.append(name)
+        return applied
+
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StorageError(f"Could not start a transaction: {exc}") from exc
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            conn.execute("ROLLBACK")
+            raise StorageError(f"Could not commit: {exc}") from exc
+
+    def _one(
+        self, name: str, params: Mapping[str, Any], conn: sqlite3.Connection | None = None
+    ) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = (conn or self.conn).execute(self._q[name], params).fetchone()
+        return row
+
+    def _all(
+        self, name: str, params: Mapping[str, Any], conn: sqlite3.Connection | None = None
+    ) -> list[sqlite3.Row]:
+        return (conn or self.conn).execute(self._q[name], params).fetchall()
+
+    def _exec(self, name: str, params: Mapping[str, Any], conn: sqlite3.Connection) -> int:
+        return conn.execute(self._q[name], params).rowcount
+
+    def _index_metadata(
+        self, conn: sqlite3.Connection, thread_id: str, metadata: JSONObject
+    ) -> None:
+        # The key/value copy of a thread's metadata that metadata filters look up.
+        self._exec("clear_thread_metadata", {"thread_id": thread_id}, conn)
+        conn.executemany(
+            self._q["insert_thread_metadata"],
+            [
+                {"thread_id": thread_id, "key": str(k), "value": canonical_json(v)}
+                for k, v in metadata.items()
+            ],
+        )
+
+    # Assistants
+
+    def _page(
+        self,
+        table: str,
+        where: list[str],
+        params: dict[str, Any],
+        order: str,
+        limit: int,
+        offset: int,
+        columns: str = "*",
+    ) -> tuple[list[sqlite3.Row], int]:
+        # Table and column names come from our own allow-lists, never from the request.
+        clause = " AND ".join(where)
+        count_sql = f"SELECT COUNT(*) FROM {table} WHERE {clause}"  # noqa: S608
+        total_row = self.conn.execute(count_sql, params).fetchone()
+        total = int(total_row[0]) if total_row else 0
+        page_sql = (
+            f"SELECT {columns} FROM {table} WHERE {clause} ORDER BY {order} LIMIT :_l OFFSET :_o"  # noqa: S608
+        )
+        rows = self.conn.execute(page_sql, {**params, "_l": limit, "_o": offset}).fetchall()
+        return rows, total
+
+    # Threads
+
+    def _resolve(
+        self,
+        conn: sqlite3.Connection,
+        thread_id: str,
+        interrupt_id: str,
+        run_id: str | None,
+        now: datetime,
+    ) -> None:
+        self._exec(
+            "resolve_interrupt",
+            {
+                "thread_id": thread_id,
+                "interrupt_id": interrupt_id,
+                "status": "resolved",
+                "resolved_at": to_ts(now),
+                "resolved_by_run_id": run_id,
+            },
+            conn,
+        )
+
+    def _insert_events(
+        self, conn: sqlite3.Connection, events: Sequence[NewEvent], now: datetime
+    ) -> int:
+        created = to_ts(now)
+        last = 0
+        for e in events:
+            cursor = conn.execute(
+                self._q["insert_event"],
+                {
+                    "run_id": e.run_id,
+                    "thread_id": e.thread_id,
+                    "event": e.event,
+                    "data": e.data,
+                    "created_at": created,
+                },
+            )
+            last = cursor.lastrowid or last
+        return last
+
+
+def split_statements(sql: str) -> Iterable[str]:
+    for part in sql.split(";"):
+        lines = [ln for ln in part.splitlines() if not ln.strip().startswith("--")]
+        statement = "\n".join(lines).strip()
+        if statement:
+            yield statement
+
+
+def order_clause(sort_by: str, sort_order: str, allowed: set[str], default: str) -> str:
+    column = sort_by if sort_by in allowed else default
+    direction = "ASC" if sort_order == "asc" else "DESC"
+    return f"{column} {direction}, rowid {direction}"
+
+
+def metadata_filters(
+    where: list[str], params: dict[str, Any], thread_column: str, filters: JSONObject
+) -> None:
+    # Each key must equal the given value, looked up in the thread_metadata index.
+    for n, (key, value) in enumerate(filters.items()):
+        where.append(
+            # The column name comes from our code; keys and values are bound parameters.
+            f"{thread_column} IN (SELECT thread_id FROM thread_metadata "  # noqa: S608
+            f"WHERE key = :mk{n} AND value = :mv{n})"
+        )
+        params[f"mk{n}"] = str(key)
+        params[f"mv{n}"] = canonical_json(value)
+
+
+def json_filters(
+    where: list[str], params: dict[str, Any], column: str, filters: JSONObject
+) -> None:
+    # Each key must equal the given value; nested objects compare as canonical JSON.
+    for n, (key, value) in enumerate(filters.items()):
+        stem = re.sub(r"\W", "_", column)
+        path_name, value_name = f"{stem}_p{n}", f"{stem}_v{n}"
+        params[path_name] = '$."' + str(key).replace('"', '\\"') + '"'
+        if isinstance(value, dict | list):
+            where.append(f"json(json_extract({column}, :{path_name})) = json(:{value_name})")
+            params[value_name] = to_json(value)
+        elif value is None:
+            where.append(f"json_type({column}, :{path_name}) = 'null'")
+        else:
+            where.append(f"json_extract({column}, :{path_name}) = :{value_name}")
+            params[value_name] = int(value) if isinstance(value, bool) else value
