@@ -19,6 +19,7 @@ __all__ = [
     "InterruptOptions",
     "ProjectConfig",
     "Settings",
+    "WebhookSubscription",
     "load_project",
 ]
 
@@ -38,6 +39,28 @@ class ExpiryPolicy:
     value: Any = None
 
 
+WEBHOOK_EVENTS = (
+    "interrupt.created",
+    "interrupt.resolved",
+    "interrupt.expired",
+    "run.completed",
+    "run.failed",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebhookSubscription:
+    """Where to POST which events, and the secret their signature is made with."""
+
+    url: str
+    secret: str | None = None
+    events: tuple[str, ...] = WEBHOOK_EVENTS
+
+    def wants(self, event_type: str) -> bool:
+        """Whether this subscriber receives `event_type`."""
+        return event_type in self.events
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class InterruptOptions:
     """The `interlock` section of langgraph.json: how interrupts are answered and kept."""
@@ -48,6 +71,10 @@ class InterruptOptions:
     """Keep a thread's decisions in the ledger after the thread is deleted."""
     expiry: dict[str, ExpiryPolicy] = field(default_factory=dict)
     """Expiry per graph id; the key `*` applies to graphs without their own."""
+    webhooks: tuple[WebhookSubscription, ...] = ()
+    """Subscribers to interrupt and run events."""
+    webhook_max_attempts: int = 8
+    """Deliveries tried per event and subscriber before it is marked failed."""
 
     def expiry_for(self, graph_id: str) -> ExpiryPolicy:
         """The expiry policy of a graph (no expiry unless configured)."""
@@ -165,7 +192,34 @@ def _interrupt_options(path: Path, raw: Any) -> InterruptOptions:
         str(graph_id): parse_expiry(policy, f"{path}: interlock.interrupt_expiry.{graph_id}")
         for graph_id, policy in expiry_raw.items()
     }
-    return InterruptOptions(strict_resume=strict, keep_decisions=keep, expiry=expiry)
+    webhooks = tuple(_webhook(path, n, w) for n, w in enumerate(raw.get("webhooks", [])))
+    attempts = raw.get("webhook_max_attempts", 8)
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+        raise ConfigError(f'{path}: "interlock.webhook_max_attempts" must be a positive integer.')
+    return InterruptOptions(
+        strict_resume=strict,
+        keep_decisions=keep,
+        expiry=expiry,
+        webhooks=webhooks,
+        webhook_max_attempts=attempts,
+    )
+
+
+def _webhook(path: Path, n: int, raw: Any) -> WebhookSubscription:
+    where = f"{path}: interlock.webhooks[{n}]"
+    if not isinstance(raw, dict) or not isinstance(raw.get("url"), str):
+        raise ConfigError(f'{where} must be an object with a "url".')
+    url: str = raw["url"]
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"{where}: url must start with http:// or https://, got {url!r}.")
+    secret = raw.get("secret")
+    if secret is not None and not isinstance(secret, str):
+        raise ConfigError(f"{where}: secret must be a string.")
+    events = raw.get("events", list(WEBHOOK_EVENTS))
+    unknown = [e for e in events if e not in WEBHOOK_EVENTS] if isinstance(events, list) else events
+    if not isinstance(events, list) or unknown:
+        raise ConfigError(f"{where}: events must be a list of {', '.join(WEBHOOK_EVENTS)}.")
+    return WebhookSubscription(url=url, secret=secret, events=tuple(events))
 
 
 def parse_expiry(raw: Any, where: str) -> ExpiryPolicy:

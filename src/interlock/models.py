@@ -19,6 +19,7 @@ __all__ = [
     "Assistant",
     "AssistantVersion",
     "Decision",
+    "Delivery",
     "InterruptRecord",
     "JSONObject",
     "MultitaskStrategy",
@@ -232,3 +233,22 @@ class StreamEvent:
     event: str
     data: str
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Delivery:
+    """One webhook delivery: an outbox event for one subscriber URL, with its attempts."""
+
+    delivery_id: str
+    event_id: str
+    event_type: str
+    url: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+    payload: str = ""
+    """The event's JSON body, as sent (filled when the delivery is due)."""

@@ -21,6 +21,7 @@ from interlock.config import InterruptOptions, ProjectConfig, Settings, load_pro
 from interlock.events.memory import InProcessNotifier
 from interlock.events.retention import EventPruner
 from interlock.execution.executor import Executor
+from interlock.execution.outbox import WebhookDispatcher
 from interlock.execution.webhooks import WebhookSender
 from interlock.execution.worker import Worker
 from interlock.graphs import GraphRegistry
@@ -121,10 +122,18 @@ def create_app(
             pruner.start()
             sweeper = ExpirySweeper(ctx)
             sweeper.start()
+            dispatcher = WebhookDispatcher(
+                store_db,
+                options.webhooks,
+                max_attempts=options.webhook_max_attempts,
+                timeout=settings.webhook_timeout,
+            )
+            dispatcher.start()
             logger.info("Interlock %s serving graphs: %s", __version__, ", ".join(graphs.graph_ids))
             try:
                 yield
             finally:
+                await dispatcher.stop()
                 await sweeper.stop()
                 await pruner.stop()
                 await worker.stop()
@@ -165,5 +174,8 @@ async def _after_run(ctx: ServiceContext, webhooks: WebhookSender, run: Run) -> 
         }
         webhooks.send(webhook, payload)
     if run.temporary and run.on_completion == "delete":
-        await ctx.storage.delete_thread(run.thread_id, keep_decisions=ctx.options.keep_decisions)
+        # Its events stay until retention: a stream may still be draining them.
+        await ctx.storage.delete_thread(
+            run.thread_id, keep_decisions=ctx.options.keep_decisions, keep_events=True
+        )
         await state.delete_checkpoints(ctx, run.thread_id)

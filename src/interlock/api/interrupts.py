@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Query
 from starlette.responses import Response
 
 from interlock.api.deps import Actor, Ctx
@@ -14,6 +14,7 @@ from interlock.api.schemas import (
     InterruptSearch,
     RespondBody,
     decision_to_wire,
+    delivery_to_wire,
     interrupt_record_to_wire,
     run_to_wire,
 )
@@ -107,4 +108,21 @@ async def search_decisions(
     found, total = await interrupts.search_decisions(ctx, query)
     return JSONResponse(
         [decision_to_wire(d) for d in found], headers={"X-Pagination-Total": str(total)}
+    )
+
+
+@router.get("/webhooks/deliveries")
+async def list_deliveries(
+    ctx: Ctx,
+    status: Literal["pending", "delivered", "failed"] | None = None,
+    event_type: str | None = None,
+    limit: Annotated[int, Query(ge=0, le=10_000)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    """The webhook delivery log, newest first."""
+    found, total = await ctx.storage.list_deliveries(
+        status=status, event_type=event_type, limit=limit, offset=offset
+    )
+    return JSONResponse(
+        [delivery_to_wire(d) for d in found], headers={"X-Pagination-Total": str(total)}
     )

@@ -15,6 +15,7 @@ from interlock.models import (
     Assistant,
     AssistantVersion,
     Decision,
+    Delivery,
     InterruptRecord,
     JSONObject,
     Run,
@@ -353,4 +354,21 @@ def interrupt_record_to_wire(record: InterruptRecord, decision: Decision | None)
         "resolved_at": record.resolved_at,
         "resolved_by_run_id": record.resolved_by_run_id,
         "decision": None if decision is None else decision_to_wire(decision),
+    }
+
+
+def delivery_to_wire(delivery: Delivery) -> JSONObject:
+    """One webhook delivery of the log."""
+    return {
+        "delivery_id": delivery.delivery_id,
+        "event_id": delivery.event_id,
+        "event_type": delivery.event_type,
+        "url": delivery.url,
+        "status": delivery.status,
+        "attempts": delivery.attempts,
+        "next_attempt_at": delivery.next_attempt_at,
+        "last_status_code": delivery.last_status_code,
+        "last_error": delivery.last_error,
+        "created_at": delivery.created_at,
+        "delivered_at": delivery.delivered_at,
     }

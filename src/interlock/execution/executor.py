@@ -79,7 +79,7 @@ class Executor:
         kwargs = run.kwargs
         requested = kwargs.get("stream_mode") or ["values"]
         subgraphs = bool(kwargs.get("subgraphs"))
-        mapper = StreamMapper(requested, sink)
+        mapper = StreamMapper(requested, sink, run.run_id)
         sink.emit("metadata", {"run_id": run.run_id, "attempt": run.attempt})
         try:
             graph = await self._registry.get(run.graph_id, config)

@@ -101,9 +101,10 @@ class StreamMapper:
         sink: where the events go.
     """
 
-    def __init__(self, requested: Sequence[str], sink: EventSink) -> None:
+    def __init__(self, requested: Sequence[str], sink: EventSink, run_id: str = "") -> None:
         self._requested = set(requested)
         self._sink = sink
+        self._run_id = run_id
         self._messages: dict[str, BaseMessageChunk] = {}
         self._announced: set[str] = set()
 
@@ -111,8 +112,25 @@ class StreamMapper:
         """Emit the events one chunk stands for."""
         if mode == "messages":
             self._handle_message(namespace, chunk)
-        elif mode in self._requested:
+        elif mode in self._requested and not self._replayed(mode, chunk):
             self._sink.emit(_name(mode, namespace), chunk)
+
+    def _replayed(self, mode: str, chunk: Any) -> bool:
+        # A resumed or forked run first yields the checkpoint it starts from, written by an
+        # earlier run; the official stream shows only the checkpoints this run writes.
+        if not self._run_id:
+            return False
+        if mode == "checkpoints":
+            payload = chunk
+        elif mode == "debug" and isinstance(chunk, dict) and chunk.get("type") == "checkpoint":
+            payload = chunk.get("payload")
+        else:
+            return False
+        # Checkpoints read back from the saver carry the run that wrote them; fresh ones don't.
+        metadata = payload.get("metadata") if isinstance(payload, dict) else None
+        if not isinstance(metadata, dict):
+            return False
+        return metadata.get("run_id") not in (None, self._run_id)
 
     def _handle_message(self, namespace: tuple[str, ...], chunk: Any) -> None:
         message, metadata = chunk

@@ -14,6 +14,7 @@ __all__ = [
     "canonical_json",
     "decision_from_row",
     "decision_params",
+    "delivery_from_row",
     "event_from_row",
     "from_json",
     "from_ts",
@@ -32,6 +33,7 @@ from interlock.models import (
     Assistant,
     AssistantVersion,
     Decision,
+    Delivery,
     InterruptRecord,
     MultitaskStrategy,
     Run,
@@ -259,4 +261,22 @@ def event_from_row(row: sqlite3.Row) -> StreamEvent:
         event=row["event"],
         data=row["data"],
         created_at=from_ts(row["created_at"]),
+    )
+
+
+def delivery_from_row(row: sqlite3.Row) -> Delivery:
+    keys = row.keys()
+    return Delivery(
+        delivery_id=row["delivery_id"],
+        event_id=row["event_id"],
+        event_type=row["event_type"],
+        url=row["url"],
+        status=row["status"],
+        attempts=row["attempts"],
+        next_attempt_at=from_ts(row["next_attempt_at"]),
+        last_status_code=row["last_status_code"],
+        last_error=row["last_error"],
+        created_at=from_ts(row["created_at"]),
+        delivered_at=None if row["delivered_at"] is None else from_ts(row["delivered_at"]),
+        payload=row["payload"] if "payload" in keys else "",
     )

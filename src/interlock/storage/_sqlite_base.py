@@ -14,13 +14,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from interlock import serde
 from interlock.errors import StorageError
 from interlock.models import (
+    Decision,
     JSONObject,
     NewEvent,
+    new_id,
 )
 from interlock.storage._rows import (
     canonical_json,
+    interrupt_from_row,
     to_json,
     to_ts,
 )
@@ -115,6 +119,44 @@ class SQLiteBase:
     def _exec(self, name: str, params: Mapping[str, Any], conn: sqlite3.Connection) -> int:
         return conn.execute(self._q[name], params).rowcount
 
+    def _outbox(
+        self, conn: sqlite3.Connection, event_type: str, data: JSONObject, now: datetime
+    ) -> None:
+        # Written in the caller's transaction: the event and its announcement commit together.
+        body = {"id": new_id(), "type": event_type, "created_at": now, "data": data}
+        self._exec(
+            "insert_outbox",
+            {
+                "event_id": body["id"],
+                "event_type": event_type,
+                "payload": to_json(body),
+                "created_at": to_ts(now),
+            },
+            conn,
+        )
+
+    def _interrupt_event(
+        self,
+        conn: sqlite3.Connection,
+        event_type: str,
+        thread_id: str,
+        interrupt_id: str,
+        decision: Decision | None,
+        now: datetime,
+    ) -> None:
+        row = self._one(
+            "get_thread_interrupt", {"thread_id": thread_id, "interrupt_id": interrupt_id}, conn
+        )
+        if row is None:
+            return
+        record = serde.to_jsonable(interrupt_from_row(row))
+        self._outbox(
+            conn,
+            event_type,
+            {"interrupt": record, "decision": serde.to_jsonable(decision)},
+            now,
+        )
+
     def _index_metadata(
         self, conn: sqlite3.Connection, thread_id: str, metadata: JSONObject
     ) -> None:
@@ -172,6 +214,7 @@ class SQLiteBase:
             },
             conn,
         )
+        self._interrupt_event(conn, "interrupt.resolved", thread_id, interrupt_id, None, now)
 
     def _insert_events(
         self, conn: sqlite3.Connection, events: Sequence[NewEvent], now: datetime

@@ -68,6 +68,10 @@ class HitlOps(SQLiteBase):
                 "Read the thread's state to see what it waits for now."
             )
         self._exec("insert_decision", decision_params(decision), conn)
+        event = "interrupt.expired" if claim.status == "expired" else "interrupt.resolved"
+        self._interrupt_event(
+            conn, event, run.thread_id, claim.interrupt_id, decision, decision.created_at
+        )
 
     def thread_interrupts(self, thread_id: str) -> list[InterruptRecord]:
         """See `Storage.thread_interrupts`."""
@@ -126,6 +130,9 @@ class HitlOps(SQLiteBase):
             if not changed:
                 return False
             self._exec("insert_decision", decision_params(decision), conn)
+            self._interrupt_event(
+                conn, "interrupt.expired", record.thread_id, record.interrupt_id, decision, now
+            )
             if cancel_thread:
                 self._exec(
                     "cancel_thread_interrupts",

@@ -47,6 +47,7 @@ from interlock.storage._sqlite_base import (
 )
 from interlock.storage._sqlite_events import EventLogOps
 from interlock.storage._sqlite_hitl import HitlOps
+from interlock.storage._sqlite_outbox import OutboxOps
 from interlock.storage.base import (
     AssistantQuery,
     InterruptClaim,
@@ -62,7 +63,7 @@ _ASSISTANT_SORT = {"assistant_id", "graph_id", "name", "created_at", "updated_at
 _THREAD_SORT = {"thread_id", "status", "created_at", "updated_at", "state_updated_at"}
 
 
-class SQLiteOps(HitlOps, EventLogOps):
+class SQLiteOps(HitlOps, EventLogOps, OutboxOps):
     """Every storage operation as a synchronous method; only ever used from one thread."""
 
     def create_assistant(self, assistant: Assistant, *, if_exists: str) -> Assistant:
@@ -237,10 +238,13 @@ class SQLiteOps(HitlOps, EventLogOps):
                 conn,
             )
 
-    def delete_thread(self, thread_id: str, *, keep_decisions: bool = False) -> bool:
+    def delete_thread(
+        self, thread_id: str, *, keep_decisions: bool = False, keep_events: bool = False
+    ) -> bool:
         """See `Storage.delete_thread`."""
         with self._tx() as conn:
-            self._exec("delete_thread_events", {"thread_id": thread_id}, conn)
+            if not keep_events:
+                self._exec("delete_thread_events", {"thread_id": thread_id}, conn)
             if not keep_decisions:
                 self._exec("delete_thread_decisions", {"thread_id": thread_id}, conn)
             return self._exec("delete_thread", {"thread_id": thread_id}, conn) > 0
@@ -414,11 +418,33 @@ class SQLiteOps(HitlOps, EventLogOps):
                 if r["run_id"] != run_id
             ]
             new_ids = {i.interrupt_id for i in outcome.pending_interrupts}
-            for record in self._all("pending_interrupts", {"thread_id": run.thread_id}, conn):
+            before = self._all("pending_interrupts", {"thread_id": run.thread_id}, conn)
+            was_pending = {r["interrupt_id"] for r in before}
+            for record in before:
                 if record["interrupt_id"] not in new_ids:
                     self._resolve(conn, run.thread_id, record["interrupt_id"], run_id, now)
             for pending in outcome.pending_interrupts:
                 self._exec("upsert_interrupt", interrupt_params(pending), conn)
+            for row in self._all("pending_interrupts", {"thread_id": run.thread_id}, conn):
+                if row["interrupt_id"] in new_ids and row["interrupt_id"] not in was_pending:
+                    self._interrupt_event(
+                        conn, "interrupt.created", run.thread_id, row["interrupt_id"], None, now
+                    )
+            if outcome.status in (RunStatus.SUCCESS, RunStatus.ERROR):
+                kind = "run.completed" if outcome.status is RunStatus.SUCCESS else "run.failed"
+                self._outbox(
+                    conn,
+                    kind,
+                    {
+                        "run_id": run.run_id,
+                        "thread_id": run.thread_id,
+                        "assistant_id": run.assistant_id,
+                        "graph_id": run.graph_id,
+                        "status": outcome.status.value,
+                        "output": outcome.output,
+                    },
+                    now,
+                )
             self._exec(
                 "update_thread_state",
                 {

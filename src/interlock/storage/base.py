@@ -19,6 +19,7 @@ from interlock.models import (
     Assistant,
     AssistantVersion,
     Decision,
+    Delivery,
     InterruptRecord,
     JSONObject,
     NewEvent,
@@ -258,10 +259,13 @@ class Storage(abc.ABC):
         """
 
     @abc.abstractmethod
-    async def delete_thread(self, thread_id: str, *, keep_decisions: bool = False) -> bool:
+    async def delete_thread(
+        self, thread_id: str, *, keep_decisions: bool = False, keep_events: bool = False
+    ) -> bool:
         """Delete a thread with its runs, interrupts and events; return whether it existed.
 
-        Its decisions go too, unless `keep_decisions`.
+        Its decisions go too, unless `keep_decisions`; its stream events, unless
+        `keep_events` (retention prunes them later, after streams have drained them).
         """
 
     @abc.abstractmethod
@@ -400,6 +404,43 @@ class Storage(abc.ABC):
         With `cancel_thread`, the thread's other pending interrupts are cancelled and the
         thread goes back to `idle` (unless a run is queued on it).
         """
+
+    # Webhooks: the outbox and its deliveries
+
+    @abc.abstractmethod
+    async def undispatched(self, limit: int) -> list[tuple[str, str]]:
+        """`(event_id, event_type)` of outbox events not yet fanned out, oldest first."""
+
+    @abc.abstractmethod
+    async def fan_out(self, routes: Sequence[tuple[str, Sequence[str]]], now: datetime) -> None:
+        """Create a delivery per URL of each `(event_id, urls)` and mark the events dispatched."""
+
+    @abc.abstractmethod
+    async def lease_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Delivery]:
+        """Take due deliveries for one attempt each; they are not due again before `lease_until`."""
+
+    @abc.abstractmethod
+    async def delivery_done(
+        self,
+        delivery_id: str,
+        *,
+        status: str,
+        status_code: int | None,
+        error: str | None,
+        next_attempt_at: datetime,
+        now: datetime,
+    ) -> None:
+        """Record an attempt: `delivered`, `failed`, or `pending` to retry at `next_attempt_at`."""
+
+    @abc.abstractmethod
+    async def list_deliveries(
+        self, *, status: str | None, event_type: str | None, limit: int, offset: int
+    ) -> tuple[list[Delivery], int]:
+        """A page of the delivery log, newest first, and the total number of matches."""
+
+    @abc.abstractmethod
+    async def prune_outbox(self, before: datetime) -> int:
+        """Delete delivered outbox events older than `before`; return how many."""
 
     # Decisions
 

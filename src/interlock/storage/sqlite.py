@@ -15,6 +15,7 @@ from interlock.models import (
     Assistant,
     AssistantVersion,
     Decision,
+    Delivery,
     InterruptRecord,
     JSONObject,
     NewEvent,
@@ -174,9 +175,16 @@ class SQLiteStorage(Storage):
             now=now,
         )
 
-    async def delete_thread(self, thread_id: str, *, keep_decisions: bool = False) -> bool:
+    async def delete_thread(
+        self, thread_id: str, *, keep_decisions: bool = False, keep_events: bool = False
+    ) -> bool:
         """See `Storage.delete_thread`."""
-        return await self._call(self.ops.delete_thread, thread_id, keep_decisions=keep_decisions)
+        return await self._call(
+            self.ops.delete_thread,
+            thread_id,
+            keep_decisions=keep_decisions,
+            keep_events=keep_events,
+        )
 
     async def search_threads(self, query: ThreadQuery) -> tuple[list[Thread], int]:
         """See `Storage.search_threads`."""
@@ -306,3 +314,52 @@ class SQLiteStorage(Storage):
     async def search_decisions(self, query: DecisionQuery) -> tuple[list[Decision], int]:
         """See `Storage.search_decisions`."""
         return await self._call(self.ops.search_decisions, query)
+
+    async def undispatched(self, limit: int) -> list[tuple[str, str]]:
+        """See `Storage.undispatched`."""
+        return await self._call(self.ops.undispatched, limit)
+
+    async def fan_out(self, routes: Sequence[tuple[str, Sequence[str]]], now: datetime) -> None:
+        """See `Storage.fan_out`."""
+        await self._call(self.ops.fan_out, routes, now)
+
+    async def lease_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Delivery]:
+        """See `Storage.lease_due`."""
+        return await self._call(self.ops.lease_due, now, lease_until, limit)
+
+    async def delivery_done(
+        self,
+        delivery_id: str,
+        *,
+        status: str,
+        status_code: int | None,
+        error: str | None,
+        next_attempt_at: datetime,
+        now: datetime,
+    ) -> None:
+        """See `Storage.delivery_done`."""
+        await self._call(
+            self.ops.delivery_done,
+            delivery_id,
+            status=status,
+            status_code=status_code,
+            error=error,
+            next_attempt_at=next_attempt_at,
+            now=now,
+        )
+
+    async def list_deliveries(
+        self, *, status: str | None, event_type: str | None, limit: int, offset: int
+    ) -> tuple[list[Delivery], int]:
+        """See `Storage.list_deliveries`."""
+        return await self._call(
+            self.ops.list_deliveries,
+            status=status,
+            event_type=event_type,
+            limit=limit,
+            offset=offset,
+        )
+
+    async def prune_outbox(self, before: datetime) -> int:
+        """See `Storage.prune_outbox`."""
+        return await self._call(self.ops.prune_outbox, before)

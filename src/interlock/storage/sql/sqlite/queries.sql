@@ -232,3 +232,41 @@ DELETE FROM thread_metadata WHERE thread_id = :thread_id;
 
 -- name: insert_thread_metadata
 INSERT INTO thread_metadata (thread_id, key, value) VALUES (:thread_id, :key, :value);
+
+-- name: insert_outbox
+INSERT INTO outbox (event_id, event_type, payload, created_at)
+VALUES (:event_id, :event_type, :payload, :created_at);
+
+-- name: undispatched_outbox
+SELECT * FROM outbox WHERE dispatched = 0 ORDER BY created_at, event_id LIMIT :limit;
+
+-- name: mark_dispatched
+UPDATE outbox SET dispatched = 1 WHERE event_id = :event_id;
+
+-- name: insert_delivery
+INSERT INTO webhook_deliveries (delivery_id, event_id, event_type, url, status, attempts,
+                                next_attempt_at, created_at)
+VALUES (:delivery_id, :event_id, :event_type, :url, 'pending', 0, :now, :now)
+ON CONFLICT (event_id, url) DO NOTHING;
+
+-- name: due_deliveries
+SELECT d.*, o.payload FROM webhook_deliveries AS d JOIN outbox AS o ON o.event_id = d.event_id
+WHERE d.status = 'pending' AND d.next_attempt_at <= :now
+ORDER BY d.next_attempt_at LIMIT :limit;
+
+-- name: lease_delivery
+UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = :lease_until
+WHERE delivery_id = :delivery_id AND status = 'pending' AND next_attempt_at <= :now;
+
+-- name: delivery_done
+UPDATE webhook_deliveries
+SET status = :status, last_status_code = :status_code, last_error = :error,
+    next_attempt_at = :next_attempt_at, delivered_at = :delivered_at
+WHERE delivery_id = :delivery_id;
+
+-- name: prune_outbox
+DELETE FROM outbox WHERE dispatched = 1 AND created_at < :before
+  AND event_id NOT IN (SELECT event_id FROM webhook_deliveries WHERE status = 'pending');
+
+-- name: get_outbox
+SELECT * FROM outbox WHERE event_id = :event_id;
