@@ -75,6 +75,8 @@ class InterruptOptions:
     """Subscribers to interrupt and run events."""
     webhook_max_attempts: int = 8
     """Deliveries tried per event and subscriber before it is marked failed."""
+    webhook_retry_seconds: float = 1.0
+    """Seconds before the first retry of a failed delivery; doubles after each failure."""
 
     def expiry_for(self, graph_id: str) -> ExpiryPolicy:
         """The expiry policy of a graph (no expiry unless configured)."""
@@ -196,12 +198,16 @@ def _interrupt_options(path: Path, raw: Any) -> InterruptOptions:
     attempts = raw.get("webhook_max_attempts", 8)
     if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
         raise ConfigError(f'{path}: "interlock.webhook_max_attempts" must be a positive integer.')
+    retry = raw.get("webhook_retry_seconds", 1.0)
+    if isinstance(retry, bool) or not isinstance(retry, int | float) or retry <= 0:
+        raise ConfigError(f'{path}: "interlock.webhook_retry_seconds" must be a positive number.')
     return InterruptOptions(
         strict_resume=strict,
         keep_decisions=keep,
         expiry=expiry,
         webhooks=webhooks,
         webhook_max_attempts=attempts,
+        webhook_retry_seconds=float(retry),
     )
 
 

@@ -127,6 +127,7 @@ def create_app(
                 options.webhooks,
                 max_attempts=options.webhook_max_attempts,
                 timeout=settings.webhook_timeout,
+                backoff_base=options.webhook_retry_seconds,
             )
             dispatcher.start()
             logger.info("Interlock %s serving graphs: %s", __version__, ", ".join(graphs.graph_ids))
