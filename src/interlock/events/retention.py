@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 
+from interlock._background import Periodic
 from interlock.errors import StorageError
 from interlock.models import utcnow
 from interlock.storage.base import Storage
@@ -28,7 +28,7 @@ class EventPruner:
     def __init__(self, storage: Storage, retention: float) -> None:
         self._storage = storage
         self._retention = retention
-        self._task: asyncio.Task[None] | None = None
+        self._periodic = Periodic("interlock-event-pruner", self._step)
 
     async def prune(self) -> int:
         """Prune once; return how many events were dropped."""
@@ -37,23 +37,18 @@ class EventPruner:
 
     def start(self) -> None:
         """Start pruning in the background."""
-        self._task = asyncio.create_task(self._loop(), name="interlock-event-pruner")
+        self._periodic.start()
 
     async def stop(self) -> None:
         """Stop pruning."""
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await self._periodic.stop()
 
-    async def _loop(self) -> None:
-        interval = min(MAX_INTERVAL, max(1.0, self._retention / 10))
-        while True:
-            try:
-                dropped = await self.prune()
-            except StorageError:
-                logger.warning("Pruning old stream events failed; trying again later.")
-            else:
-                if dropped:
-                    logger.info("Dropped %d stream event(s) older than the retention.", dropped)
-            await asyncio.sleep(interval)
+    async def _step(self) -> float:
+        try:
+            dropped = await self.prune()
+        except StorageError:
+            logger.warning("Pruning old stream events failed; trying again later.")
+        else:
+            if dropped:
+                logger.info("Dropped %d stream event(s) older than the retention.", dropped)
+        return min(MAX_INTERVAL, max(1.0, self._retention / 10))

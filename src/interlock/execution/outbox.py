@@ -21,6 +21,7 @@ from datetime import timedelta
 
 import httpx
 
+from interlock._background import Periodic
 from interlock.config import WebhookSubscription
 from interlock.errors import StorageError
 from interlock.models import Delivery, utcnow
@@ -69,18 +70,16 @@ class WebhookDispatcher:
         self._timeout = timeout
         self._backoff_base = backoff_base
         self._client = httpx.AsyncClient(timeout=timeout)
-        self._task: asyncio.Task[None] | None = None
+        self._periodic = Periodic("interlock-webhooks", self._step)
+        self._last_prune = 0.0
 
     def start(self) -> None:
         """Start delivering in the background."""
-        self._task = asyncio.create_task(self._loop(), name="interlock-webhooks")
+        self._periodic.start()
 
     async def stop(self) -> None:
         """Stop delivering (unfinished deliveries are retried at the next start)."""
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await self._periodic.stop()
         await self._client.aclose()
 
     async def run_once(self) -> int:
@@ -148,16 +147,14 @@ class WebhookDispatcher:
             now=utcnow(),
         )
 
-    async def _loop(self) -> None:
-        last_prune = 0.0
-        while True:
-            try:
-                busy = await self.run_once()
-                if time.monotonic() - last_prune > 3600:
-                    await self._storage.prune_outbox(utcnow() - OUTBOX_RETENTION)
-                    last_prune = time.monotonic()
-            except StorageError:
-                logger.warning("Webhook delivery scan failed; trying again later.")
-                busy = 0
-            if not busy:
-                await asyncio.sleep(POLL_INTERVAL)
+    async def _step(self) -> float:
+        try:
+            busy = await self.run_once()
+            if time.monotonic() - self._last_prune > 3600:
+                await self._storage.prune_outbox(utcnow() - OUTBOX_RETENTION)
+                self._last_prune = time.monotonic()
+        except StorageError:
+            logger.warning("Webhook delivery scan failed; trying again later.")
+            busy = 0
+        # A full batch means more may be waiting: go again at once.
+        return 0.0 if busy else POLL_INTERVAL

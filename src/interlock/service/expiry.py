@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
+from interlock._background import Periodic
 from interlock.errors import InterlockError
 from interlock.models import Decision, InterruptRecord, new_id, utcnow
 from interlock.service import runs
@@ -34,18 +34,15 @@ class ExpirySweeper:
     def __init__(self, ctx: ServiceContext, interval: float = SWEEP_INTERVAL) -> None:
         self._ctx = ctx
         self._interval = interval
-        self._task: asyncio.Task[None] | None = None
+        self._periodic = Periodic("interlock-expiry", self._step)
 
     def start(self) -> None:
         """Start sweeping in the background (the first sweep runs at once)."""
-        self._task = asyncio.create_task(self._loop(), name="interlock-expiry")
+        self._periodic.start()
 
     async def stop(self) -> None:
         """Stop sweeping."""
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await self._periodic.stop()
 
     async def sweep(self) -> int:
         """Apply every due expiry once; return how many interrupts were handled."""
@@ -80,13 +77,12 @@ class ExpirySweeper:
             record, decision, cancel_thread=kind == "cancel", now=utcnow()
         )
 
-    async def _loop(self) -> None:
-        while True:
-            try:
-                handled = await self.sweep()
-            except InterlockError:
-                logger.warning("Sweeping expired interrupts failed; trying again later.")
-            else:
-                if handled:
-                    logger.info("Applied the expiry of %d interrupt(s).", handled)
-            await asyncio.sleep(self._interval)
+    async def _step(self) -> float:
+        try:
+            handled = await self.sweep()
+        except InterlockError:
+            logger.warning("Sweeping expired interrupts failed; trying again later.")
+        else:
+            if handled:
+                logger.info("Applied the expiry of %d interrupt(s).", handled)
+        return self._interval

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime
+from typing import Any
 
 from interlock.errors import ConflictError, GoneError
 from interlock.models import (
@@ -86,18 +87,9 @@ class HitlOps(SQLiteBase):
 
     def search_interrupts(self, query: InterruptQuery) -> tuple[list[InterruptRecord], int]:
         """See `Storage.search_interrupts`."""
-        where, params = ["1 = 1"], {}
-        for column in ("status", "thread_id", "assistant_id", "graph_id"):
-            value = getattr(query, column)
-            if value is not None:
-                where.append(f"i.{column} = :{column}")
-                params[column] = value
-        if query.created_after is not None:
-            where.append("i.created_at > :created_after")
-            params["created_after"] = to_ts(query.created_after)
-        if query.created_before is not None:
-            where.append("i.created_at < :created_before")
-            params["created_before"] = to_ts(query.created_before)
+        where, params = _filters(
+            query, ("status", "thread_id", "assistant_id", "graph_id"), prefix="i."
+        )
         table = "interrupts AS i"
         metadata_filters(where, params, "i.thread_id", query.metadata)
         column = query.sort_by if query.sort_by in _INTERRUPT_SORT else "created_at"
@@ -158,18 +150,9 @@ class HitlOps(SQLiteBase):
 
     def search_decisions(self, query: DecisionQuery) -> tuple[list[Decision], int]:
         """See `Storage.search_decisions`."""
-        where, params = ["1 = 1"], {}
-        for column in ("thread_id", "interrupt_id", "run_id", "actor", "source"):
-            value = getattr(query, column)
-            if value is not None:
-                where.append(f"{column} = :{column}")
-                params[column] = value
-        if query.created_after is not None:
-            where.append("created_at > :created_after")
-            params["created_after"] = to_ts(query.created_after)
-        if query.created_before is not None:
-            where.append("created_at < :created_before")
-            params["created_before"] = to_ts(query.created_before)
+        where, params = _filters(
+            query, ("thread_id", "interrupt_id", "run_id", "actor", "source"), prefix=""
+        )
         direction = "ASC" if query.sort_order == "asc" else "DESC"
         order = f"created_at {direction}, decision_id {direction}"
         rows, total = self._page("decisions", where, params, order, query.limit, query.offset)
@@ -179,3 +162,22 @@ class HitlOps(SQLiteBase):
         """See `Storage.pending_interrupts`."""
         rows = self._all("pending_interrupts", {"thread_id": thread_id})
         return [interrupt_from_row(r) for r in rows]
+
+
+def _filters(
+    query: InterruptQuery | DecisionQuery, columns: tuple[str, ...], *, prefix: str
+) -> tuple[list[str], dict[str, Any]]:
+    # Equality on the given columns, and the created_after / created_before window.
+    where, params = ["1 = 1"], {}
+    for column in columns:
+        value = getattr(query, column)
+        if value is not None:
+            where.append(f"{prefix}{column} = :{column}")
+            params[column] = value
+    if query.created_after is not None:
+        where.append(f"{prefix}created_at > :created_after")
+        params["created_after"] = to_ts(query.created_after)
+    if query.created_before is not None:
+        where.append(f"{prefix}created_at < :created_before")
+        params["created_before"] = to_ts(query.created_before)
+    return where, params
