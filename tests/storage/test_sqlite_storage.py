@@ -12,6 +12,7 @@ import pytest
 
 from interlock.errors import ConflictError, NotFoundError
 from interlock.models import (
+    Decision,
     InterruptRecord,
     MultitaskStrategy,
     NewEvent,
@@ -23,6 +24,7 @@ from interlock.models import (
     utcnow,
 )
 from interlock.storage import RunOutcome, SQLiteStorage, ThreadQuery
+from interlock.storage.base import DecisionQuery, InterruptClaim
 from interlock.storage.sql import load_schema
 
 
@@ -249,3 +251,44 @@ async def test_event_log_orders_reads_and_prunes(storage: SQLiteStorage) -> None
     assert len(await storage.read_events(run_id=run.run_id, after=0, limit=100)) == 6
     assert await storage.prune_events(utcnow() - timedelta(days=1)) == 0
     assert await storage.prune_events(utcnow() + timedelta(days=1)) == 6
+
+
+async def test_decisions_follow_thread_deletion_unless_kept(storage: SQLiteStorage) -> None:
+    """A claimed answer records a decision; deleting the thread drops it unless asked to keep."""
+    kept_ids = []
+    for keep in (False, True):
+        thread = await storage.create_thread(_thread(), if_exists="raise")
+        run = await _queue(storage, _run(thread.thread_id))
+        await storage.claim_run(utcnow())
+        record = InterruptRecord(
+            interrupt_id=f"{int(keep):032x}", thread_id=thread.thread_id, run_id=run.run_id,
+            assistant_id="a", graph_id="g", checkpoint_id="c", task_id="t", namespace="",
+            node="n", when="during", value=1, response_schema=None, status="pending",
+            created_at=utcnow(),
+        )  # fmt: skip
+        paused = RunOutcome(
+            status=RunStatus.SUCCESS, output={}, thread_status=ThreadStatus.INTERRUPTED,
+            thread_values={}, pending_interrupts=[record],
+        )  # fmt: skip
+        await storage.finish_run(run.run_id, paused, utcnow())
+        resume = _run(thread.thread_id)
+        decision = Decision(
+            decision_id=new_id(), interrupt_id=record.interrupt_id, thread_id=thread.thread_id,
+            run_id=resume.run_id, value="yes", actor="alice", source="api",
+            payload_sha256="0" * 64, created_at=utcnow(),
+        )  # fmt: skip
+        await storage.create_run(
+            resume, new_thread=None, thread_metadata={}, thread_config={},
+            claims=[InterruptClaim(interrupt_id=record.interrupt_id, decision=decision)],
+        )  # fmt: skip
+        with pytest.raises(ConflictError):
+            await storage.create_run(
+                _run(thread.thread_id), new_thread=None, thread_metadata={}, thread_config={},
+                claims=[InterruptClaim(interrupt_id=record.interrupt_id, decision=decision)],
+            )  # fmt: skip
+        await storage.cancel_pending_runs([resume.run_id], delete=False, now=utcnow())
+        await storage.delete_thread(thread.thread_id, keep_decisions=keep)
+        found, _ = await storage.search_decisions(DecisionQuery(thread_id=thread.thread_id))
+        kept_ids.append([d.decision_id for d in found])
+    assert kept_ids[0] == []
+    assert len(kept_ids[1]) == 1
