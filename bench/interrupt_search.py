@@ -25,7 +25,8 @@ import httpx
 
 from interlock import serde
 from interlock.models import utcnow
-from interlock.storage._sqlite_ops import SQLiteOps
+from interlock.storage._dialect import SQLiteDialect
+from interlock.storage._ops import SqlOps
 from interlock.testing import LiveServer
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "langgraph.json"
@@ -34,7 +35,7 @@ GRAPHS = ["agent", "approval", "multi", "typed"]
 
 def fill(path: Path, count: int) -> None:
     """Write `count` threads, each with one pending interrupt, in one transaction."""
-    ops = SQLiteOps(path)
+    ops = SqlOps(SQLiteDialect(path))
     ops.migrate()
     start = utcnow() - timedelta(days=7)
     threads, interrupts, keys = [], [], []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import re
 import socket
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ import click
 import uvicorn
 
 from interlock._version import __version__
+from interlock.backend import is_postgres
 from interlock.config import DEFAULT_PORT, Settings
 from interlock.errors import ConfigError, PortInUseError
 
@@ -57,14 +59,20 @@ def _serve(settings: Settings, log_level: str) -> None:
         app, log_level=log_level, access_log=False, timeout_graceful_shutdown=15
     )
     server = uvicorn.Server(config)
+    database = settings.database if is_postgres(settings.database) else settings.database_path()
     click.echo(
         f"Interlock {__version__} listening on http://{settings.host}:{settings.port} "
-        f"(database {settings.database_path()})",
+        f"(database {_safe(str(database))})",
         err=True,
     )
     server.run(sockets=[sock])
     if not server.started:
         sys.exit(3)
+
+
+def _safe(database: str) -> str:
+    # Never print a password that a connection URL carries.
+    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", database)
 
 
 def _options(fn: click.decorators.FC) -> click.decorators.FC:
@@ -81,7 +89,10 @@ def _options(fn: click.decorators.FC) -> click.decorators.FC:
         click.option(
             "--database",
             default=None,
-            help="SQLite file (default: .interlock/interlock.db next to the config).",
+            help=(
+                "A SQLite file (default: .interlock/interlock.db next to the config) or a "
+                "postgresql:// URL."
+            ),
         ),
         click.option(
             "--n-jobs", type=int, default=10, show_default=True, help="Runs executed at once."

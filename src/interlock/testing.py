@@ -32,7 +32,9 @@ class LiveServer:
 
     Args:
         config: the langgraph.json to serve.
-        database: the SQLite file (kept across `restart`).
+        log_base: a file path; the server's output goes next to it, as `<name>.log`
+            (and it is the SQLite database unless `database` says otherwise).
+        database: a SQLite file or a `postgresql://` URL (kept across restarts).
         port: the port; a free one when omitted.
         extra_args: more command-line flags.
     """
@@ -40,16 +42,17 @@ class LiveServer:
     def __init__(
         self,
         config: Path,
-        database: Path,
+        log_base: Path,
         *,
+        database: str | None = None,
         port: int | None = None,
         extra_args: list[str] | None = None,
     ) -> None:
         self.config = config
-        self.database = database
+        self.database = database or str(log_base)
         self.port = port or free_port()
         self.extra_args = extra_args or []
-        self.log_path = database.with_suffix(".log")
+        self.log_path = log_base.with_suffix(".log")
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 

@@ -5,18 +5,15 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from pathlib import Path
 
-import aiosqlite
 from fastapi import FastAPI
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
-from langgraph.store.sqlite.aio import AsyncSqliteStore
 
 from interlock._version import __version__
 from interlock.api import assistants, interrupts, runs, streams, system, threads
 from interlock.api.errors import install_error_handlers
 from interlock.api.responses import JSONResponse
 from interlock.api.schemas import run_to_wire
+from interlock.backend import open_backend
 from interlock.config import InterruptOptions, ProjectConfig, Settings, load_project
 from interlock.events.memory import InProcessNotifier
 from interlock.events.retention import EventPruner
@@ -31,21 +28,10 @@ from interlock.service.assistants import create_default_assistants
 from interlock.service.context import ServiceContext
 from interlock.service.expiry import ExpirySweeper
 from interlock.storage.base import Storage
-from interlock.storage.sqlite import BUSY_TIMEOUT_MS, SQLiteStorage
 
 __all__ = ["create_app"]
 
 logger = logging.getLogger("interlock")
-
-
-async def _sqlite_connection(path: Path, *, autocommit: bool) -> aiosqlite.Connection:
-    # The saver commits its own transactions; the store expects autocommit, as the
-    # connections their `from_conn_string` helpers open.
-    conn = await aiosqlite.connect(path, isolation_level=None if autocommit else "DEFERRED")
-    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    await conn.execute("PRAGMA journal_mode = WAL")
-    await conn.execute("PRAGMA synchronous = NORMAL")
-    return conn
 
 
 def create_app(
@@ -71,23 +57,16 @@ def create_app(
         registry = GraphRegistry()
         registry.load_project(project)
     options = project.interrupts if project is not None else InterruptOptions()
-    db_path = settings.database_path()
     graphs = registry
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db_path.parent.mkdir(parents=True, exist_ok=True)
-        store_db = storage or SQLiteStorage(db_path)
-        saver_conn = await _sqlite_connection(db_path, autocommit=False)
-        memory_conn = await _sqlite_connection(db_path, autocommit=True)
-        webhooks = WebhookSender(settings.webhook_timeout)
-        try:
-            saver = AsyncSqliteSaver(saver_conn)
-            await saver.setup()
-            memory = AsyncSqliteStore(memory_conn)
-            await memory.setup()
-            await store_db.open()
-            graphs.bind(saver, memory)
+        async with contextlib.AsyncExitStack() as stack:
+            backend = await open_backend(settings, stack, storage)
+            store_db = backend.storage
+            graphs.bind(backend.checkpointer, backend.store)
+            webhooks = WebhookSender(settings.webhook_timeout)
+            stack.push_async_callback(webhooks.close)
             notifier = InProcessNotifier()
             holder: list[ServiceContext] = []
 
@@ -138,11 +117,6 @@ def create_app(
                 await sweeper.stop()
                 await pruner.stop()
                 await worker.stop()
-        finally:
-            await webhooks.close()
-            await store_db.close()
-            await memory_conn.close()
-            await saver_conn.close()
 
     app = FastAPI(
         title="Interlock",

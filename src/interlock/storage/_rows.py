@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from typing import Any
 
 from interlock import serde
+from interlock.storage._dialect import Row
 
 __all__ = [
     "assistant_from_row",
@@ -80,7 +80,7 @@ def assistant_params(a: Assistant) -> dict[str, Any]:
     }
 
 
-def assistant_from_row(row: sqlite3.Row) -> Assistant:
+def assistant_from_row(row: Row) -> Assistant:
     return Assistant(
         assistant_id=row["assistant_id"],
         graph_id=row["graph_id"],
@@ -95,7 +95,7 @@ def assistant_from_row(row: sqlite3.Row) -> Assistant:
     )
 
 
-def version_from_row(row: sqlite3.Row) -> AssistantVersion:
+def version_from_row(row: Row) -> AssistantVersion:
     return AssistantVersion(
         assistant_id=row["assistant_id"],
         graph_id=row["graph_id"],
@@ -125,7 +125,7 @@ def thread_params(t: Thread) -> dict[str, Any]:
     }
 
 
-def thread_from_row(row: sqlite3.Row) -> Thread:
+def thread_from_row(row: Row) -> Thread:
     return Thread(
         thread_id=row["thread_id"],
         created_at=from_ts(row["created_at"]),
@@ -161,7 +161,7 @@ def run_params(r: Run) -> dict[str, Any]:
     }
 
 
-def run_from_row(row: sqlite3.Row) -> Run:
+def run_from_row(row: Row) -> Run:
     return Run(
         run_id=row["run_id"],
         thread_id=row["thread_id"],
@@ -201,7 +201,7 @@ def interrupt_params(i: InterruptRecord) -> dict[str, Any]:
     }
 
 
-def interrupt_from_row(row: sqlite3.Row) -> InterruptRecord:
+def interrupt_from_row(row: Row) -> InterruptRecord:
     return InterruptRecord(
         interrupt_id=row["interrupt_id"],
         thread_id=row["thread_id"],
@@ -239,7 +239,7 @@ def decision_params(d: Decision) -> dict[str, Any]:
     }
 
 
-def decision_from_row(row: sqlite3.Row) -> Decision:
+def decision_from_row(row: Row) -> Decision:
     return Decision(
         decision_id=row["decision_id"],
         interrupt_id=row["interrupt_id"],
@@ -253,7 +253,7 @@ def decision_from_row(row: sqlite3.Row) -> Decision:
     )
 
 
-def event_from_row(row: sqlite3.Row) -> StreamEvent:
+def event_from_row(row: Row) -> StreamEvent:
     return StreamEvent(
         event_id=row["event_id"],
         run_id=row["run_id"],
@@ -264,7 +264,7 @@ def event_from_row(row: sqlite3.Row) -> StreamEvent:
     )
 
 
-def delivery_from_row(row: sqlite3.Row) -> Delivery:
+def delivery_from_row(row: Row) -> Delivery:
     keys = row.keys()
     return Delivery(
         delivery_id=row["delivery_id"],

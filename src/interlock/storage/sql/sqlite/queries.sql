@@ -48,6 +48,10 @@ VALUES (:thread_id, :created_at, :updated_at, :state_updated_at, :metadata, :sta
 -- name: get_thread
 SELECT * FROM threads WHERE thread_id = :thread_id;
 
+-- name: lock_thread
+-- Inside a write transaction: SQLite's BEGIN IMMEDIATE already holds the database lock.
+SELECT * FROM threads WHERE thread_id = :thread_id;
+
 -- name: update_thread_metadata
 UPDATE threads SET metadata = :metadata, updated_at = :updated_at WHERE thread_id = :thread_id;
 
@@ -164,7 +168,8 @@ WHERE thread_id = :thread_id AND status = 'pending';
 
 -- name: insert_event
 INSERT INTO run_events (run_id, thread_id, event, data, created_at)
-VALUES (:run_id, :thread_id, :event, :data, :created_at);
+VALUES (:run_id, :thread_id, :event, :data, :created_at)
+RETURNING event_id;
 
 -- name: run_events_after
 SELECT * FROM run_events WHERE run_id = :run_id AND event_id > :after

@@ -1,4 +1,4 @@
-"""The storage contract, on a SQLite file: queue claims, multitask, run endings, schema."""
+"""The storage contract, on SQLite and on PostgreSQL: queues, multitask, run endings, logs."""
 
 from __future__ import annotations
 
@@ -23,15 +23,20 @@ from interlock.models import (
     new_id,
     utcnow,
 )
-from interlock.storage import RunOutcome, SQLiteStorage, ThreadQuery
+from interlock.storage import RunOutcome, SQLiteStorage, Storage, ThreadQuery
 from interlock.storage.base import DecisionQuery, InterruptClaim
+from interlock.storage.postgres import PostgresStorage
 from interlock.storage.sql import load_schema
 
 
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[SQLiteStorage]:
-    """An open storage on a fresh file."""
-    async with SQLiteStorage(tmp_path / "s.db") as opened:
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
+    """An open storage on a fresh SQLite file or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        opened: Storage = SQLiteStorage(tmp_path / "s.db")
+    else:
+        opened = PostgresStorage(request.getfixturevalue("postgres_dsn"))
+    async with opened:
         yield opened
 
 
@@ -53,12 +58,12 @@ def _run(thread_id: str, strategy: MultitaskStrategy = MultitaskStrategy.ENQUEUE
     )  # fmt: skip
 
 
-async def _queue(storage: SQLiteStorage, run: Run) -> Run:
+async def _queue(storage: Storage, run: Run) -> Run:
     creation = await storage.create_run(run, new_thread=None, thread_metadata={}, thread_config={})
     return creation.run
 
 
-async def test_thread_roundtrip_and_conflict(storage: SQLiteStorage) -> None:
+async def test_thread_roundtrip_and_conflict(storage: Storage) -> None:
     """A created thread reads back equal; a second create with the same id conflicts."""
     thread = _thread(metadata={"user": "alice"})
     await storage.create_thread(thread, if_exists="raise")
@@ -71,7 +76,7 @@ async def test_thread_roundtrip_and_conflict(storage: SQLiteStorage) -> None:
     )
 
 
-async def test_run_on_missing_thread_is_not_found(storage: SQLiteStorage) -> None:
+async def test_run_on_missing_thread_is_not_found(storage: Storage) -> None:
     """Queueing a run on a thread that does not exist writes nothing."""
     run = _run(new_id())
     with pytest.raises(NotFoundError):
@@ -79,7 +84,7 @@ async def test_run_on_missing_thread_is_not_found(storage: SQLiteStorage) -> Non
     assert await storage.get_run(run.run_id) is None
 
 
-async def test_claim_order_and_one_run_per_thread(storage: SQLiteStorage) -> None:
+async def test_claim_order_and_one_run_per_thread(storage: Storage) -> None:
     """Claims take the oldest run, never two of one thread at once."""
     thread = await storage.create_thread(_thread(), if_exists="raise")
     first = await _queue(storage, _run(thread.thread_id))
@@ -101,7 +106,7 @@ async def test_claim_order_and_one_run_per_thread(storage: SQLiteStorage) -> Non
     assert claimed.run_id == second.run_id
 
 
-async def test_reject_leaves_nothing_behind(storage: SQLiteStorage) -> None:
+async def test_reject_leaves_nothing_behind(storage: Storage) -> None:
     """A rejected run conflicts and is not stored."""
     thread = await storage.create_thread(_thread(), if_exists="raise")
     await _queue(storage, _run(thread.thread_id))
@@ -111,7 +116,7 @@ async def test_reject_leaves_nothing_behind(storage: SQLiteStorage) -> None:
     assert await storage.get_run(rejected.run_id) is None
 
 
-async def test_interrupt_and_rollback_settle_pending_runs(storage: SQLiteStorage) -> None:
+async def test_interrupt_and_rollback_settle_pending_runs(storage: Storage) -> None:
     """A new run with interrupt marks pending runs interrupted; rollback deletes them."""
     thread = await storage.create_thread(_thread(), if_exists="raise")
     old = await _queue(storage, _run(thread.thread_id))
@@ -123,7 +128,7 @@ async def test_interrupt_and_rollback_settle_pending_runs(storage: SQLiteStorage
     assert await storage.get_run(doomed.run_id) is None
 
 
-async def test_running_runs_are_returned_for_cancel(storage: SQLiteStorage) -> None:
+async def test_running_runs_are_returned_for_cancel(storage: Storage) -> None:
     """A running run displaced by `interrupt` is handed back for its worker to stop."""
     thread = await storage.create_thread(_thread(), if_exists="raise")
     running = await _queue(storage, _run(thread.thread_id))
@@ -135,7 +140,7 @@ async def test_running_runs_are_returned_for_cancel(storage: SQLiteStorage) -> N
     assert [r.run_id for r in creation.to_cancel] == [running.run_id]
 
 
-async def test_finish_writes_interrupts_in_the_same_transaction(storage: SQLiteStorage) -> None:
+async def test_finish_writes_interrupts_in_the_same_transaction(storage: Storage) -> None:
     """Ending a run at a pause records its interrupts; the next ending resolves them."""
     thread = await storage.create_thread(_thread(), if_exists="raise")
     run = await _queue(storage, _run(thread.thread_id))
@@ -165,7 +170,7 @@ async def test_finish_writes_interrupts_in_the_same_transaction(storage: SQLiteS
     assert await storage.pending_interrupts(thread.thread_id) == []
 
 
-async def test_delayed_runs_wait_for_their_time(storage: SQLiteStorage) -> None:
+async def test_delayed_runs_wait_for_their_time(storage: Storage) -> None:
     """A run with `available_at` in the future is not claimed before then."""
     thread = await storage.create_thread(_thread(), if_exists="raise")
     later = replace(_run(thread.thread_id), available_at=utcnow() + timedelta(hours=1))
@@ -175,7 +180,7 @@ async def test_delayed_runs_wait_for_their_time(storage: SQLiteStorage) -> None:
     assert await storage.claim_run(utcnow() + timedelta(hours=2)) is not None
 
 
-async def test_requeue_running(storage: SQLiteStorage) -> None:
+async def test_requeue_running(storage: Storage) -> None:
     """Runs left running by a dead process go back to pending."""
     thread = await storage.create_thread(_thread(), if_exists="raise")
     run = await _queue(storage, _run(thread.thread_id))
@@ -186,7 +191,7 @@ async def test_requeue_running(storage: SQLiteStorage) -> None:
     assert again.attempt == 2
 
 
-async def test_search_threads_by_status_and_metadata(storage: SQLiteStorage) -> None:
+async def test_search_threads_by_status_and_metadata(storage: Storage) -> None:
     """Thread search filters by status and by metadata values, and counts the total."""
     await storage.create_thread(_thread(metadata={"user": "alice", "n": 1}), if_exists="raise")
     await storage.create_thread(_thread(metadata={"user": "bob"}), if_exists="raise")
@@ -228,7 +233,7 @@ def _event(run: Run, name: str, n: int) -> NewEvent:
     return NewEvent(run_id=run.run_id, thread_id=run.thread_id, event=name, data=f'{{"n": {n}}}')
 
 
-async def test_event_log_orders_reads_and_prunes(storage: SQLiteStorage) -> None:
+async def test_event_log_orders_reads_and_prunes(storage: Storage) -> None:
     """Events read back in order after an id, per run and per thread; old ones are pruned."""
     thread = await storage.create_thread(_thread(), if_exists="raise")
     run = await _queue(storage, _run(thread.thread_id))
@@ -253,7 +258,7 @@ async def test_event_log_orders_reads_and_prunes(storage: SQLiteStorage) -> None
     assert await storage.prune_events(utcnow() + timedelta(days=1)) == 6
 
 
-async def test_decisions_follow_thread_deletion_unless_kept(storage: SQLiteStorage) -> None:
+async def test_decisions_follow_thread_deletion_unless_kept(storage: Storage) -> None:
     """A claimed answer records a decision; deleting the thread drops it unless asked to keep."""
     kept_ids = []
     for keep in (False, True):
@@ -292,3 +297,45 @@ async def test_decisions_follow_thread_deletion_unless_kept(storage: SQLiteStora
         kept_ids.append([d.decision_id for d in found])
     assert kept_ids[0] == []
     assert len(kept_ids[1]) == 1
+
+
+@pytest.mark.postgres
+def test_postgres_migrations_match_schema_snapshot(postgres_admin: str) -> None:
+    """On PostgreSQL too, the migrations give the same columns and indexes as schema.sql."""
+    import asyncio
+    import uuid
+
+    import psycopg
+
+    names = [f"interlock_m_{uuid.uuid4().hex[:10]}", f"interlock_s_{uuid.uuid4().hex[:10]}"]
+    base = postgres_admin.rpartition("/")[0]
+    with psycopg.connect(postgres_admin, autocommit=True) as admin:
+        for name in names:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+
+        async def migrate() -> None:
+            async with PostgresStorage(f"{base}/{names[0]}"):
+                pass
+
+        asyncio.run(migrate())
+        with psycopg.connect(f"{base}/{names[1]}", autocommit=True) as conn:
+            conn.execute(load_schema("postgres"))
+        shapes = []
+        for name in names:
+            with psycopg.connect(f"{base}/{name}") as conn:
+                columns = conn.execute(
+                    "SELECT table_name, column_name, data_type, is_nullable, column_default "
+                    "FROM information_schema.columns WHERE table_schema = 'public' "
+                    "AND table_name != 'interlock_migrations' ORDER BY 1, 2"
+                ).fetchall()
+                indexes = conn.execute(
+                    "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' "
+                    "AND tablename != 'interlock_migrations' ORDER BY 1"
+                ).fetchall()
+                shapes.append((columns, indexes))
+        assert shapes[0] == shapes[1]
+    finally:
+        with psycopg.connect(postgres_admin, autocommit=True) as admin:
+            for name in names:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

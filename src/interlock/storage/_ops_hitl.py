@@ -6,7 +6,6 @@ is one hop from the event loop, and a writer waiting for the file lock never blo
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from typing import Any
 
@@ -17,13 +16,14 @@ from interlock.models import (
     Run,
     ThreadStatus,
 )
+from interlock.storage._dialect import Connection
+from interlock.storage._ops_base import SqlBase, metadata_filters
 from interlock.storage._rows import (
     decision_from_row,
     decision_params,
     interrupt_from_row,
     to_ts,
 )
-from interlock.storage._sqlite_base import SQLiteBase, metadata_filters
 from interlock.storage.base import (
     DecisionQuery,
     InterruptClaim,
@@ -35,12 +35,10 @@ __all__ = ["HitlOps"]
 _INTERRUPT_SORT = {"created_at", "expires_at", "thread_id", "graph_id", "status"}
 
 
-class HitlOps(SQLiteBase):
+class HitlOps(SqlBase):
     """Interrupt records (claims, inbox, expiry) and decisions."""
 
-    def _claim(
-        self, conn: sqlite3.Connection, run: Run, claim: InterruptClaim, strict: bool
-    ) -> None:
+    def _claim(self, conn: Connection, run: Run, claim: InterruptClaim, strict: bool) -> None:
         decision = claim.decision
         params = {
             "thread_id": run.thread_id,

@@ -13,16 +13,16 @@ from interlock.models import (
     NewEvent,
     StreamEvent,
 )
+from interlock.storage._ops_base import SqlBase
 from interlock.storage._rows import (
     event_from_row,
     to_ts,
 )
-from interlock.storage._sqlite_base import SQLiteBase
 
 __all__ = ["EventLogOps"]
 
 
-class EventLogOps(SQLiteBase):
+class EventLogOps(SqlBase):
     """Append, read and prune the durable event log."""
 
     def append_events(self, events: Sequence[NewEvent], now: datetime) -> int:

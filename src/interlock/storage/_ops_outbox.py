@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from interlock.models import Delivery, new_id
+from interlock.storage._ops_base import SqlBase
 from interlock.storage._rows import delivery_from_row, to_ts
-from interlock.storage._sqlite_base import SQLiteBase
 
 __all__ = ["OutboxOps"]
 
 
-class OutboxOps(SQLiteBase):
+class OutboxOps(SqlBase):
     """Fan outbox events out to subscribers and track each delivery's attempts."""
 
     def undispatched(self, limit: int) -> list[tuple[str, str]]:

@@ -6,7 +6,6 @@ is one hop from the event loop, and a writer waiting for the file lock never blo
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -25,6 +24,15 @@ from interlock.models import (
     Thread,
     ThreadStatus,
 )
+from interlock.storage._dialect import Connection
+from interlock.storage._ops_base import (
+    json_filters,
+    metadata_filters,
+    order_clause,
+)
+from interlock.storage._ops_events import EventLogOps
+from interlock.storage._ops_hitl import HitlOps
+from interlock.storage._ops_outbox import OutboxOps
 from interlock.storage._rows import (
     assistant_from_row,
     assistant_params,
@@ -39,15 +47,6 @@ from interlock.storage._rows import (
     to_ts,
     version_from_row,
 )
-from interlock.storage._sqlite_base import (
-    BUSY_TIMEOUT_MS,
-    json_filters,
-    metadata_filters,
-    order_clause,
-)
-from interlock.storage._sqlite_events import EventLogOps
-from interlock.storage._sqlite_hitl import HitlOps
-from interlock.storage._sqlite_outbox import OutboxOps
 from interlock.storage.base import (
     AssistantQuery,
     InterruptClaim,
@@ -57,13 +56,13 @@ from interlock.storage.base import (
     thread_status_after,
 )
 
-__all__ = ["BUSY_TIMEOUT_MS", "SQLiteOps"]
+__all__ = ["SqlOps"]
 
 _ASSISTANT_SORT = {"assistant_id", "graph_id", "name", "created_at", "updated_at"}
 _THREAD_SORT = {"thread_id", "status", "created_at", "updated_at", "state_updated_at"}
 
 
-class SQLiteOps(HitlOps, EventLogOps, OutboxOps):
+class SqlOps(HitlOps, EventLogOps, OutboxOps):
     """Every storage operation as a synchronous method; only ever used from one thread."""
 
     def create_assistant(self, assistant: Assistant, *, if_exists: str) -> Assistant:
@@ -135,8 +134,10 @@ class SQLiteOps(HitlOps, EventLogOps, OutboxOps):
         if query.name is not None:
             where.append("name LIKE :name")
             params["name"] = f"%{query.name}%"
-        json_filters(where, params, "metadata", query.metadata)
-        order = order_clause(query.sort_by, query.sort_order, _ASSISTANT_SORT, "created_at")
+        json_filters(self.dialect, where, params, "metadata", query.metadata)
+        order = order_clause(
+            query.sort_by, query.sort_order, _ASSISTANT_SORT, "created_at", "assistant_id"
+        )
         rows, total = self._page("assistants", where, params, order, query.limit, query.offset)
         return [assistant_from_row(r) for r in rows], total
 
@@ -262,8 +263,10 @@ class SQLiteOps(HitlOps, EventLogOps, OutboxOps):
             where.append("status = :status")
             params["status"] = query.status.value
         metadata_filters(where, params, "thread_id", query.metadata)
-        json_filters(where, params, '"values"', query.values)
-        order = order_clause(query.sort_by, query.sort_order, _THREAD_SORT, "created_at")
+        json_filters(self.dialect, where, params, '"values"', query.values)
+        order = order_clause(
+            query.sort_by, query.sort_order, _THREAD_SORT, "created_at", "thread_id"
+        )
         rows, total = self._page("threads", where, params, order, query.limit, query.offset)
         return [thread_from_row(r) for r in rows], total
 
@@ -291,7 +294,7 @@ class SQLiteOps(HitlOps, EventLogOps, OutboxOps):
     ) -> RunCreation:
         """See `Storage.create_run`."""
         with self._tx() as conn:
-            row = self._one("get_thread", {"thread_id": run.thread_id}, conn)
+            row = self._one("lock_thread", {"thread_id": run.thread_id}, conn)
             if row is None:
                 if new_thread is None:
                     raise NotFoundError("Thread or assistant not found.")
@@ -344,9 +347,7 @@ class SQLiteOps(HitlOps, EventLogOps, OutboxOps):
             )
         return RunCreation(run=run, thread=thread, to_cancel=to_cancel)
 
-    def _settle_pending(
-        self, conn: sqlite3.Connection, run: Run, *, delete: bool, now: datetime
-    ) -> None:
+    def _settle_pending(self, conn: Connection, run: Run, *, delete: bool, now: datetime) -> None:
         self._exec("release_claims", {"run_id": run.run_id}, conn)
         if delete:
             self._exec("delete_run", {"run_id": run.run_id}, conn)
@@ -476,7 +477,7 @@ class SQLiteOps(HitlOps, EventLogOps, OutboxOps):
                 self._refresh_idle_thread(conn, run.thread_id, now)
         return settled
 
-    def _refresh_idle_thread(self, conn: sqlite3.Connection, thread_id: str, now: datetime) -> None:
+    def _refresh_idle_thread(self, conn: Connection, thread_id: str, now: datetime) -> None:
         # A thread whose last queued run was withdrawn goes back to what its state says.
         if self._all("active_runs", {"thread_id": thread_id}, conn):
             return

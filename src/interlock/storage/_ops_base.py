@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import re
-import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from interlock import serde
@@ -21,7 +19,9 @@ from interlock.models import (
     JSONObject,
     NewEvent,
     new_id,
+    utcnow,
 )
+from interlock.storage._dialect import Connection, Dialect, Row
 from interlock.storage._rows import (
     canonical_json,
     interrupt_from_row,
@@ -31,36 +31,25 @@ from interlock.storage._rows import (
 from interlock.storage.sql import load_migrations, load_queries
 
 __all__ = [
-    "BUSY_TIMEOUT_MS",
-    "SQLiteBase",
+    "SqlBase",
     "json_filters",
     "metadata_filters",
     "order_clause",
     "split_statements",
 ]
 
-BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for the file lock (ms)
 
-
-class SQLiteBase:
-    """One connection to the database file, and the helpers every operation uses.
+class SqlBase:
+    """One connection to the database, and the helpers every operation uses.
 
     Args:
-        path: the database file; its folder is created when missing.
+        dialect: which database, and how to reach it.
     """
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._q = load_queries("sqlite")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE), never implicit.
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        conn.row_factory = sqlite3.Row
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        self.conn = conn
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self._q = load_queries(dialect.name)
+        self.conn = dialect.connect()
 
     def close(self) -> None:
         """Close the connection."""
@@ -74,25 +63,26 @@ class SQLiteBase:
                 "CREATE TABLE IF NOT EXISTS interlock_migrations ("
                 "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
             )
-            done = {row[0] for row in conn.execute("SELECT version FROM interlock_migrations")}
-            for number, name, sql in load_migrations("sqlite"):
+            rows = conn.execute("SELECT version FROM interlock_migrations").fetchall()
+            done = {row["version"] for row in rows}
+            for number, name, sql in load_migrations(self.dialect.name):
                 if number in done:
                     continue
                 for statement in split_statements(sql):
                     conn.execute(statement)
                 conn.execute(
-                    "INSERT INTO interlock_migrations VALUES (?, ?, datetime('now'))",
-                    (number, name),
+                    "INSERT INTO interlock_migrations VALUES (:version, :name, :applied_at)",
+                    {"version": number, "name": name, "applied_at": to_ts(utcnow())},
                 )
                 applied.append(name)
         return applied
 
     @contextlib.contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def _tx(self) -> Iterator[Connection]:
         conn = self.conn
         try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
+            conn.execute(self.dialect.begin)
+        except self.dialect.errors as exc:
             raise StorageError(f"Could not start a transaction: {exc}") from exc
         try:
             yield conn
@@ -101,27 +91,26 @@ class SQLiteBase:
             raise
         try:
             conn.execute("COMMIT")
-        except sqlite3.Error as exc:
+        except self.dialect.errors as exc:
             conn.execute("ROLLBACK")
             raise StorageError(f"Could not commit: {exc}") from exc
 
     def _one(
-        self, name: str, params: Mapping[str, Any], conn: sqlite3.Connection | None = None
-    ) -> sqlite3.Row | None:
-        row: sqlite3.Row | None = (conn or self.conn).execute(self._q[name], params).fetchone()
+        self, name: str, params: Mapping[str, Any], conn: Connection | None = None
+    ) -> Row | None:
+        row: Row | None = (conn or self.conn).execute(self._q[name], params).fetchone()
         return row
 
     def _all(
-        self, name: str, params: Mapping[str, Any], conn: sqlite3.Connection | None = None
-    ) -> list[sqlite3.Row]:
-        return (conn or self.conn).execute(self._q[name], params).fetchall()
+        self, name: str, params: Mapping[str, Any], conn: Connection | None = None
+    ) -> list[Row]:
+        rows: list[Row] = (conn or self.conn).execute(self._q[name], params).fetchall()
+        return rows
 
-    def _exec(self, name: str, params: Mapping[str, Any], conn: sqlite3.Connection) -> int:
+    def _exec(self, name: str, params: Mapping[str, Any], conn: Connection) -> int:
         return conn.execute(self._q[name], params).rowcount
 
-    def _outbox(
-        self, conn: sqlite3.Connection, event_type: str, data: JSONObject, now: datetime
-    ) -> None:
+    def _outbox(self, conn: Connection, event_type: str, data: JSONObject, now: datetime) -> None:
         # Written in the caller's transaction: the event and its announcement commit together.
         body = {"id": new_id(), "type": event_type, "created_at": now, "data": data}
         self._exec(
@@ -137,7 +126,7 @@ class SQLiteBase:
 
     def _interrupt_event(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         event_type: str,
         thread_id: str,
         interrupt_id: str,
@@ -157,9 +146,7 @@ class SQLiteBase:
             now,
         )
 
-    def _index_metadata(
-        self, conn: sqlite3.Connection, thread_id: str, metadata: JSONObject
-    ) -> None:
+    def _index_metadata(self, conn: Connection, thread_id: str, metadata: JSONObject) -> None:
         # The key/value copy of a thread's metadata that metadata filters look up.
         self._exec("clear_thread_metadata", {"thread_id": thread_id}, conn)
         conn.executemany(
@@ -181,23 +168,24 @@ class SQLiteBase:
         limit: int,
         offset: int,
         columns: str = "*",
-    ) -> tuple[list[sqlite3.Row], int]:
+    ) -> tuple[list[Row], int]:
         # Table and column names come from our own allow-lists, never from the request.
         clause = " AND ".join(where)
-        count_sql = f"SELECT COUNT(*) FROM {table} WHERE {clause}"  # noqa: S608
+        count_sql = f"SELECT COUNT(*) AS n FROM {table} WHERE {clause}"  # noqa: S608
         total_row = self.conn.execute(count_sql, params).fetchone()
-        total = int(total_row[0]) if total_row else 0
+        total = int(total_row["n"]) if total_row else 0
         page_sql = (
             f"SELECT {columns} FROM {table} WHERE {clause} ORDER BY {order} LIMIT :_l OFFSET :_o"  # noqa: S608
         )
-        rows = self.conn.execute(page_sql, {**params, "_l": limit, "_o": offset}).fetchall()
+        page_params = {**params, "_l": limit, "_o": offset}
+        rows: list[Row] = self.conn.execute(page_sql, page_params).fetchall()
         return rows, total
 
     # Threads
 
     def _resolve(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         thread_id: str,
         interrupt_id: str,
         run_id: str | None,
@@ -216,13 +204,11 @@ class SQLiteBase:
         )
         self._interrupt_event(conn, "interrupt.resolved", thread_id, interrupt_id, None, now)
 
-    def _insert_events(
-        self, conn: sqlite3.Connection, events: Sequence[NewEvent], now: datetime
-    ) -> int:
+    def _insert_events(self, conn: Connection, events: Sequence[NewEvent], now: datetime) -> int:
         created = to_ts(now)
         last = 0
         for e in events:
-            cursor = conn.execute(
+            row = conn.execute(
                 self._q["insert_event"],
                 {
                     "run_id": e.run_id,
@@ -231,8 +217,8 @@ class SQLiteBase:
                     "data": e.data,
                     "created_at": created,
                 },
-            )
-            last = cursor.lastrowid or last
+            ).fetchone()
+            last = int(row["event_id"])
         return last
 
 
@@ -244,10 +230,12 @@ def split_statements(sql: str) -> Iterable[str]:
             yield statement
 
 
-def order_clause(sort_by: str, sort_order: str, allowed: set[str], default: str) -> str:
+def order_clause(
+    sort_by: str, sort_order: str, allowed: set[str], default: str, tiebreak: str
+) -> str:
     column = sort_by if sort_by in allowed else default
     direction = "ASC" if sort_order == "asc" else "DESC"
-    return f"{column} {direction}, rowid {direction}"
+    return f"{column} {direction}, {tiebreak} {direction}"
 
 
 def metadata_filters(
@@ -265,18 +253,12 @@ def metadata_filters(
 
 
 def json_filters(
-    where: list[str], params: dict[str, Any], column: str, filters: JSONObject
+    dialect: Dialect, where: list[str], params: dict[str, Any], column: str, filters: JSONObject
 ) -> None:
-    # Each key must equal the given value; nested objects compare as canonical JSON.
+    """Each key of the JSON text `column` must equal the given value."""
     for n, (key, value) in enumerate(filters.items()):
         stem = re.sub(r"\W", "_", column)
-        path_name, value_name = f"{stem}_p{n}", f"{stem}_v{n}"
-        params[path_name] = '$."' + str(key).replace('"', '\\"') + '"'
-        if isinstance(value, dict | list):
-            where.append(f"json(json_extract({column}, :{path_name})) = json(:{value_name})")
-            params[value_name] = to_json(value)
-        elif value is None:
-            where.append(f"json_type({column}, :{path_name}) = 'null'")
-        else:
-            where.append(f"json_extract({column}, :{path_name}) = :{value_name}")
-            params[value_name] = int(value) if isinstance(value, bool) else value
+        key_name, value_name = f"{stem}_k{n}", f"{stem}_v{n}"
+        where.append(dialect.json_key_equals(column, key_name, value_name))
+        params[key_name] = str(key)
+        params[value_name] = to_json(value)

@@ -1,0 +1,95 @@
+"""Open the database a server runs on: our storage, the checkpointer and the store.
+
+`--database` names a SQLite file (the default, `.interlock/interlock.db`) or a
+`postgresql://` URL; all three live in that one database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from langgraph.store.base import BaseStore
+from langgraph.store.sqlite.aio import AsyncSqliteStore
+
+from interlock.config import Settings
+from interlock.errors import ConfigError
+from interlock.storage.base import Storage
+from interlock.storage.sqlite import BUSY_TIMEOUT_MS, SQLiteStorage
+
+__all__ = ["Backend", "is_postgres", "open_backend"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Backend:
+    """The three views of the one database."""
+
+    storage: Storage
+    checkpointer: BaseCheckpointSaver[Any]
+    store: BaseStore
+
+
+def is_postgres(database: str | None) -> bool:
+    """Whether a `--database` value names a PostgreSQL server."""
+    return bool(database) and str(database).startswith(("postgresql://", "postgres://"))
+
+
+async def open_backend(
+    settings: Settings, stack: contextlib.AsyncExitStack, storage: Storage | None = None
+) -> Backend:
+    """Open (and migrate) the database; everything closes with `stack`."""
+    if is_postgres(settings.database):
+        return await _open_postgres(str(settings.database), stack, storage)
+    return await _open_sqlite(settings.database_path(), stack, storage)
+
+
+async def _sqlite_connection(path: Path, *, autocommit: bool) -> aiosqlite.Connection:
+    # The saver commits its own transactions; the store expects autocommit, as the
+    # connections their `from_conn_string` helpers open.
+    conn = await aiosqlite.connect(path, isolation_level=None if autocommit else "DEFERRED")
+    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    await conn.execute("PRAGMA journal_mode = WAL")
+    await conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+async def _open_sqlite(
+    path: Path, stack: contextlib.AsyncExitStack, storage: Storage | None
+) -> Backend:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    saver_conn = await _sqlite_connection(path, autocommit=False)
+    stack.push_async_callback(saver_conn.close)
+    memory_conn = await _sqlite_connection(path, autocommit=True)
+    stack.push_async_callback(memory_conn.close)
+    saver = AsyncSqliteSaver(saver_conn)
+    await saver.setup()
+    memory = AsyncSqliteStore(memory_conn)
+    await memory.setup()
+    opened = storage or SQLiteStorage(path)
+    await stack.enter_async_context(opened)
+    return Backend(storage=opened, checkpointer=saver, store=memory)
+
+
+async def _open_postgres(
+    dsn: str, stack: contextlib.AsyncExitStack, storage: Storage | None
+) -> Backend:
+    try:
+        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+        from langgraph.store.postgres.aio import AsyncPostgresStore
+
+        from interlock.storage.postgres import PostgresStorage
+    except ImportError as exc:
+        msg = 'A postgresql:// database needs the extra: pip install "interlock[postgres]"'
+        raise ConfigError(msg) from exc
+    saver = await stack.enter_async_context(AsyncPostgresSaver.from_conn_string(dsn))
+    await saver.setup()
+    memory = await stack.enter_async_context(AsyncPostgresStore.from_conn_string(dsn))
+    await memory.setup()
+    opened = storage or PostgresStorage(dsn)
+    await stack.enter_async_context(opened)
+    return Backend(storage=opened, checkpointer=saver, store=memory)

@@ -1,0 +1,364 @@
+"""Storage over the shared SQL operations, run in one database thread per process."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any, TypeVar
+
+from interlock.errors import StorageError
+from interlock.models import (
+    Assistant,
+    AssistantVersion,
+    Decision,
+    Delivery,
+    InterruptRecord,
+    JSONObject,
+    NewEvent,
+    Run,
+    RunStatus,
+    StreamEvent,
+    Thread,
+    ThreadStatus,
+)
+from interlock.storage._dialect import Dialect
+from interlock.storage._ops import SqlOps
+from interlock.storage.base import (
+    AssistantQuery,
+    DecisionQuery,
+    InterruptClaim,
+    InterruptQuery,
+    RunCreation,
+    RunOutcome,
+    Storage,
+    ThreadQuery,
+)
+
+__all__ = ["ThreadedSqlStorage"]
+
+T = TypeVar("T")
+
+
+class ThreadedSqlStorage(Storage):
+    """The storage contract over `SqlOps`, each operation run whole in a database thread.
+
+    One hop from the event loop per call, writers serialized inside the process, and the
+    event loop never blocked while another connection holds a lock.
+
+    Args:
+        dialect: the database and how to connect to it.
+    """
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self._ops: SqlOps | None = None
+        self._thread: ThreadPoolExecutor | None = None
+
+    async def open(self) -> None:
+        """Open the file (creating it) and bring its schema up to date."""
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="interlock-sqlite")
+        loop = asyncio.get_running_loop()
+        self._ops = await loop.run_in_executor(self._thread, SqlOps, self.dialect)
+        await self._call(self._ops.migrate)
+
+    async def close(self) -> None:
+        """Close the connection and stop the database thread."""
+        if self._ops is not None:
+            await self._call(self._ops.close)
+            self._ops = None
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
+            self._thread = None
+
+    @property
+    def ops(self) -> SqlOps:
+        """The synchronous operations (for the database thread only)."""
+        if self._ops is None:
+            raise StorageError("The storage is not open; call open() or use `async with`.")
+        return self._ops
+
+    async def migrate(self) -> list[str]:
+        """Apply pending migrations; return their names."""
+        return await self._call(self.ops.migrate)
+
+    async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, functools.partial(fn, *args, **kwargs))
+
+    async def create_assistant(self, assistant: Assistant, *, if_exists: str) -> Assistant:
+        """See `Storage.create_assistant`."""
+        return await self._call(self.ops.create_assistant, assistant, if_exists=if_exists)
+
+    async def get_assistant(self, assistant_id: str) -> Assistant | None:
+        """See `Storage.get_assistant`."""
+        return await self._call(self.ops.get_assistant, assistant_id)
+
+    async def patch_assistant(
+        self,
+        assistant_id: str,
+        *,
+        graph_id: str | None,
+        config: JSONObject | None,
+        context: JSONObject | None,
+        metadata: JSONObject | None,
+        name: str | None,
+        description: str | None,
+        now: datetime,
+    ) -> Assistant:
+        """See `Storage.patch_assistant`."""
+        return await self._call(
+            self.ops.patch_assistant,
+            assistant_id,
+            graph_id=graph_id,
+            config=config,
+            context=context,
+            metadata=metadata,
+            name=name,
+            description=description,
+            now=now,
+        )
+
+    async def delete_assistant(self, assistant_id: str) -> bool:
+        """See `Storage.delete_assistant`."""
+        return await self._call(self.ops.delete_assistant, assistant_id)
+
+    async def search_assistants(self, query: AssistantQuery) -> tuple[list[Assistant], int]:
+        """See `Storage.search_assistants`."""
+        return await self._call(self.ops.search_assistants, query)
+
+    async def list_assistant_versions(self, assistant_id: str) -> list[AssistantVersion]:
+        """See `Storage.list_assistant_versions`."""
+        return await self._call(self.ops.list_assistant_versions, assistant_id)
+
+    async def set_assistant_version(
+        self, assistant_id: str, version: int, now: datetime
+    ) -> Assistant:
+        """See `Storage.set_assistant_version`."""
+        return await self._call(self.ops.set_assistant_version, assistant_id, version, now)
+
+    async def create_thread(self, thread: Thread, *, if_exists: str) -> Thread:
+        """See `Storage.create_thread`."""
+        return await self._call(self.ops.create_thread, thread, if_exists=if_exists)
+
+    async def get_thread(self, thread_id: str) -> Thread | None:
+        """See `Storage.get_thread`."""
+        return await self._call(self.ops.get_thread, thread_id)
+
+    async def patch_thread_metadata(
+        self, thread_id: str, metadata: JSONObject, now: datetime
+    ) -> Thread:
+        """See `Storage.patch_thread_metadata`."""
+        return await self._call(self.ops.patch_thread_metadata, thread_id, metadata, now)
+
+    async def set_thread_state(
+        self,
+        thread_id: str,
+        *,
+        values: Any,
+        status: ThreadStatus,
+        interrupts: dict[str, list[JSONObject]],
+        pending: Sequence[InterruptRecord],
+        now: datetime,
+    ) -> None:
+        """See `Storage.set_thread_state`."""
+        await self._call(
+            self.ops.set_thread_state,
+            thread_id,
+            values=values,
+            status=status,
+            interrupts=interrupts,
+            pending=pending,
+            now=now,
+        )
+
+    async def delete_thread(
+        self, thread_id: str, *, keep_decisions: bool = False, keep_events: bool = False
+    ) -> bool:
+        """See `Storage.delete_thread`."""
+        return await self._call(
+            self.ops.delete_thread,
+            thread_id,
+            keep_decisions=keep_decisions,
+            keep_events=keep_events,
+        )
+
+    async def search_threads(self, query: ThreadQuery) -> tuple[list[Thread], int]:
+        """See `Storage.search_threads`."""
+        return await self._call(self.ops.search_threads, query)
+
+    async def copy_thread(self, source_id: str, new_thread: Thread) -> Thread:
+        """See `Storage.copy_thread`."""
+        return await self._call(self.ops.copy_thread, source_id, new_thread)
+
+    async def create_run(
+        self,
+        run: Run,
+        *,
+        new_thread: Thread | None,
+        thread_metadata: JSONObject,
+        thread_config: JSONObject,
+        claims: Sequence[InterruptClaim] = (),
+        strict: bool = True,
+    ) -> RunCreation:
+        """See `Storage.create_run`."""
+        return await self._call(
+            self.ops.create_run,
+            run,
+            new_thread=new_thread,
+            thread_metadata=thread_metadata,
+            thread_config=thread_config,
+            claims=claims,
+            strict=strict,
+        )
+
+    async def get_run(self, run_id: str) -> Run | None:
+        """See `Storage.get_run`."""
+        return await self._call(self.ops.get_run, run_id)
+
+    async def list_runs(
+        self, thread_id: str, *, limit: int, offset: int, status: RunStatus | None
+    ) -> list[Run]:
+        """See `Storage.list_runs`."""
+        return await self._call(
+            self.ops.list_runs, thread_id, limit=limit, offset=offset, status=status
+        )
+
+    async def claim_run(self, now: datetime) -> Run | None:
+        """See `Storage.claim_run`."""
+        return await self._call(self.ops.claim_run, now)
+
+    async def next_available_at(self) -> datetime | None:
+        """See `Storage.next_available_at`."""
+        return await self._call(self.ops.next_available_at)
+
+    async def finish_run(
+        self,
+        run_id: str,
+        outcome: RunOutcome,
+        now: datetime,
+        events: Sequence[NewEvent] = (),
+    ) -> Run | None:
+        """See `Storage.finish_run`."""
+        return await self._call(self.ops.finish_run, run_id, outcome, now, events)
+
+    async def append_events(self, events: Sequence[NewEvent], now: datetime) -> int:
+        """See `Storage.append_events`."""
+        return await self._call(self.ops.append_events, events, now)
+
+    async def read_events(
+        self, *, run_id: str | None = None, thread_id: str | None = None, after: int, limit: int
+    ) -> list[StreamEvent]:
+        """See `Storage.read_events`."""
+        return await self._call(
+            self.ops.read_events, run_id=run_id, thread_id=thread_id, after=after, limit=limit
+        )
+
+    async def last_thread_event_id(self, thread_id: str) -> int:
+        """See `Storage.last_thread_event_id`."""
+        return await self._call(self.ops.last_thread_event_id, thread_id)
+
+    async def prune_events(self, before: datetime) -> int:
+        """See `Storage.prune_events`."""
+        return await self._call(self.ops.prune_events, before)
+
+    async def cancel_pending_runs(
+        self, run_ids: Sequence[str], *, delete: bool, now: datetime
+    ) -> list[Run]:
+        """See `Storage.cancel_pending_runs`."""
+        return await self._call(self.ops.cancel_pending_runs, run_ids, delete=delete, now=now)
+
+    async def delete_run(self, run_id: str, now: datetime) -> bool:
+        """See `Storage.delete_run`."""
+        return await self._call(self.ops.delete_run, run_id, now)
+
+    async def requeue_running(self, now: datetime) -> list[str]:
+        """See `Storage.requeue_running`."""
+        return await self._call(self.ops.requeue_running, now)
+
+    async def pending_interrupts(self, thread_id: str) -> list[InterruptRecord]:
+        """See `Storage.pending_interrupts`."""
+        return await self._call(self.ops.pending_interrupts, thread_id)
+
+    async def thread_interrupts(self, thread_id: str) -> list[InterruptRecord]:
+        """See `Storage.thread_interrupts`."""
+        return await self._call(self.ops.thread_interrupts, thread_id)
+
+    async def get_interrupts(self, interrupt_id: str) -> list[InterruptRecord]:
+        """See `Storage.get_interrupts`."""
+        return await self._call(self.ops.get_interrupts, interrupt_id)
+
+    async def search_interrupts(self, query: InterruptQuery) -> tuple[list[InterruptRecord], int]:
+        """See `Storage.search_interrupts`."""
+        return await self._call(self.ops.search_interrupts, query)
+
+    async def expired_interrupts(self, now: datetime, limit: int) -> list[InterruptRecord]:
+        """See `Storage.expired_interrupts`."""
+        return await self._call(self.ops.expired_interrupts, now, limit)
+
+    async def expire_interrupt(
+        self, record: InterruptRecord, decision: Decision, *, cancel_thread: bool, now: datetime
+    ) -> bool:
+        """See `Storage.expire_interrupt`."""
+        return await self._call(
+            self.ops.expire_interrupt, record, decision, cancel_thread=cancel_thread, now=now
+        )
+
+    async def get_decision(self, decision_id: str) -> Decision | None:
+        """See `Storage.get_decision`."""
+        return await self._call(self.ops.get_decision, decision_id)
+
+    async def search_decisions(self, query: DecisionQuery) -> tuple[list[Decision], int]:
+        """See `Storage.search_decisions`."""
+        return await self._call(self.ops.search_decisions, query)
+
+    async def undispatched(self, limit: int) -> list[tuple[str, str]]:
+        """See `Storage.undispatched`."""
+        return await self._call(self.ops.undispatched, limit)
+
+    async def fan_out(self, routes: Sequence[tuple[str, Sequence[str]]], now: datetime) -> None:
+        """See `Storage.fan_out`."""
+        await self._call(self.ops.fan_out, routes, now)
+
+    async def lease_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Delivery]:
+        """See `Storage.lease_due`."""
+        return await self._call(self.ops.lease_due, now, lease_until, limit)
+
+    async def delivery_done(
+        self,
+        delivery_id: str,
+        *,
+        status: str,
+        status_code: int | None,
+        error: str | None,
+        next_attempt_at: datetime,
+        now: datetime,
+    ) -> None:
+        """See `Storage.delivery_done`."""
+        await self._call(
+            self.ops.delivery_done,
+            delivery_id,
+            status=status,
+            status_code=status_code,
+            error=error,
+            next_attempt_at=next_attempt_at,
+            now=now,
+        )
+
+    async def list_deliveries(
+        self, *, status: str | None, event_type: str | None, limit: int, offset: int
+    ) -> tuple[list[Delivery], int]:
+        """See `Storage.list_deliveries`."""
+        return await self._call(
+            self.ops.list_deliveries,
+            status=status,
+            event_type=event_type,
+            limit=limit,
+            offset=offset,
+        )
+
+    async def prune_outbox(self, before: datetime) -> int:
+        """See `Storage.prune_outbox`."""
+        return await self._call(self.ops.prune_outbox, before)
