@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -39,7 +39,11 @@ def live_server(
 @pytest.fixture(params=BACKENDS)
 def fresh_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServer]:
     """A server of its own (not started), for tests that stop, kill or restart it."""
-    server = LiveServer(EXAMPLES, tmp_path / "interlock.db", database=_database(request, tmp_path))
+    # On PostgreSQL a killed server's runs wait for their lease: keep it short here.
+    extra = ["--lease-seconds", "3"] if request.param == "postgres" else []
+    server = LiveServer(
+        EXAMPLES, tmp_path / "interlock.db", database=_database(request, tmp_path), extra_args=extra
+    )
     try:
         yield server
     finally:
@@ -121,3 +125,9 @@ def _fresh_database(request: pytest.FixtureRequest, admin: str) -> str:
 
     request.addfinalizer(drop)
     return _with_database(admin, name)
+
+
+@pytest.fixture
+def new_postgres_database(request: pytest.FixtureRequest, postgres_admin: str) -> Callable[[], str]:
+    """Make empty PostgreSQL databases, dropped after the test; returns their DSNs."""
+    return lambda: _fresh_database(request, postgres_admin)

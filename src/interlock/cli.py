@@ -7,6 +7,7 @@ import logging
 import re
 import socket
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import uvicorn
 
 from interlock._version import __version__
 from interlock.backend import is_postgres
-from interlock.config import DEFAULT_PORT, Settings
+from interlock.config import DEFAULT_PORT, Settings, load_project
 from interlock.errors import ConfigError, PortInUseError
 
 __all__ = ["main"]
@@ -98,6 +99,27 @@ def _options(fn: click.decorators.FC) -> click.decorators.FC:
             "--n-jobs", type=int, default=10, show_default=True, help="Runs executed at once."
         ),
         click.option(
+            "--workers",
+            type=click.IntRange(0, 1),
+            default=1,
+            show_default=True,
+            help="1: this process executes runs; 0: it serves the API only.",
+        ),
+        click.option(
+            "--lease-seconds",
+            type=float,
+            default=30.0,
+            show_default=True,
+            help="Seconds a claimed run stays its worker's without a heartbeat.",
+        ),
+        click.option(
+            "--max-attempts",
+            type=int,
+            default=3,
+            show_default=True,
+            help="Starts of a run whose workers keep stopping before it ends in error.",
+        ),
+        click.option(
             "--stream-keepalive",
             type=float,
             default=5.0,
@@ -147,3 +169,36 @@ def _settings(options: dict[str, Any]) -> Settings:
     # Flags map one to one onto Settings fields.
     keepalive = options.pop("stream_keepalive")
     return Settings(**options, stream_keepalive=keepalive, wait_keepalive=keepalive)
+
+
+@main.command()
+@_options
+def worker(log_level: str, **options: Any) -> None:
+    """Execute runs from the database's queue, without serving HTTP (PostgreSQL)."""
+    import asyncio
+    import signal
+
+    from interlock.graphs import GraphRegistry
+    from interlock.runtime import running
+
+    logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    settings = replace(_settings(options), workers=1)
+    try:
+        project = load_project(settings.config)
+        registry = GraphRegistry()
+        registry.load_project(project)
+    except ConfigError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+
+    async def work() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        async with running(settings, registry, project.interrupts):
+            click.echo(f"Interlock {__version__} worker started.", err=True)
+            await stop.wait()
+            click.echo("Stopping: finishing running runs, then handing the rest back.", err=True)
+
+    asyncio.run(work())

@@ -105,6 +105,12 @@ class Settings:
     """The SQLite file; defaults to `.interlock/interlock.db` next to the config."""
     n_jobs: int = 10
     """How many runs the in-process worker pool executes at once."""
+    workers: int = 1
+    """1: this process executes runs; 0: it only serves the API (other processes work)."""
+    lease_seconds: float = 30.0
+    """Seconds a claimed run stays its worker's without a heartbeat."""
+    max_attempts: int = 3
+    """Starts of a run whose workers keep stopping before it ends in error."""
     poll_interval: float = 1.0
     """Seconds between queue polls when no wake-up arrives (wake-ups are only hints)."""
     wait_keepalive: float = 5.0

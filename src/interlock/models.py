@@ -167,6 +167,9 @@ class Run:
     output: JSON = None
     on_completion: str = "keep"
     temporary: bool = False
+    worker_id: str | None = None
+    lease_until: datetime | None = None
+    cancel_action: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

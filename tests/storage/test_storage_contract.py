@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -58,6 +58,10 @@ def _run(thread_id: str, strategy: MultitaskStrategy = MultitaskStrategy.ENQUEUE
     )  # fmt: skip
 
 
+async def _claim(storage: Storage, now: datetime, worker: str = "w1") -> Run | None:
+    return await storage.claim_run(now, worker_id=worker, lease_until=now + timedelta(seconds=30))
+
+
 async def _queue(storage: Storage, run: Run) -> Run:
     creation = await storage.create_run(run, new_thread=None, thread_metadata={}, thread_config={})
     return creation.run
@@ -90,18 +94,18 @@ async def test_claim_order_and_one_run_per_thread(storage: Storage) -> None:
     first = await _queue(storage, _run(thread.thread_id))
     second = await _queue(storage, _run(thread.thread_id))
     assert (await storage.get_thread(thread.thread_id)).status == ThreadStatus.BUSY  # type: ignore[union-attr]
-    claimed = await storage.claim_run(utcnow())
+    claimed = await _claim(storage, utcnow())
     assert claimed is not None
     assert claimed.run_id == first.run_id
     assert claimed.status == RunStatus.RUNNING
     assert claimed.attempt == 1
-    assert await storage.claim_run(utcnow()) is None
+    assert await _claim(storage, utcnow()) is None
     outcome = RunOutcome(status=RunStatus.SUCCESS, output={"x": 1},
                          thread_status=ThreadStatus.IDLE, thread_values={"x": 1})  # fmt: skip
     await storage.finish_run(first.run_id, outcome, utcnow())
     # Another run is queued, so the thread stays busy.
     assert (await storage.get_thread(thread.thread_id)).status == ThreadStatus.BUSY  # type: ignore[union-attr]
-    claimed = await storage.claim_run(utcnow())
+    claimed = await _claim(storage, utcnow())
     assert claimed is not None
     assert claimed.run_id == second.run_id
 
@@ -132,7 +136,7 @@ async def test_running_runs_are_returned_for_cancel(storage: Storage) -> None:
     """A running run displaced by `interrupt` is handed back for its worker to stop."""
     thread = await storage.create_thread(_thread(), if_exists="raise")
     running = await _queue(storage, _run(thread.thread_id))
-    await storage.claim_run(utcnow())
+    await _claim(storage, utcnow())
     creation = await storage.create_run(
         _run(thread.thread_id, MultitaskStrategy.INTERRUPT),
         new_thread=None, thread_metadata={}, thread_config={},
@@ -144,7 +148,7 @@ async def test_finish_writes_interrupts_in_the_same_transaction(storage: Storage
     """Ending a run at a pause records its interrupts; the next ending resolves them."""
     thread = await storage.create_thread(_thread(), if_exists="raise")
     run = await _queue(storage, _run(thread.thread_id))
-    await storage.claim_run(utcnow())
+    await _claim(storage, utcnow())
     record = InterruptRecord(
         interrupt_id="a" * 32, thread_id=thread.thread_id, run_id=run.run_id, assistant_id="a",
         graph_id="g", checkpoint_id="c", task_id="t", namespace="", node="human_node",
@@ -163,7 +167,7 @@ async def test_finish_writes_interrupts_in_the_same_transaction(storage: Storage
     assert stored is not None
     assert stored.status == ThreadStatus.INTERRUPTED
     resume = await _queue(storage, _run(thread.thread_id))
-    await storage.claim_run(utcnow())
+    await _claim(storage, utcnow())
     done = RunOutcome(status=RunStatus.SUCCESS, output={}, thread_status=ThreadStatus.IDLE,
                       thread_values={})  # fmt: skip
     await storage.finish_run(resume.run_id, done, utcnow())
@@ -175,18 +179,18 @@ async def test_delayed_runs_wait_for_their_time(storage: Storage) -> None:
     thread = await storage.create_thread(_thread(), if_exists="raise")
     later = replace(_run(thread.thread_id), available_at=utcnow() + timedelta(hours=1))
     await _queue(storage, later)
-    assert await storage.claim_run(utcnow()) is None
+    assert await _claim(storage, utcnow()) is None
     assert await storage.next_available_at() == later.available_at
-    assert await storage.claim_run(utcnow() + timedelta(hours=2)) is not None
+    assert await _claim(storage, utcnow() + timedelta(hours=2)) is not None
 
 
 async def test_requeue_running(storage: Storage) -> None:
     """Runs left running by a dead process go back to pending."""
     thread = await storage.create_thread(_thread(), if_exists="raise")
     run = await _queue(storage, _run(thread.thread_id))
-    await storage.claim_run(utcnow())
+    await _claim(storage, utcnow())
     assert await storage.requeue_running(utcnow()) == [run.run_id]
-    again = await storage.claim_run(utcnow())
+    again = await _claim(storage, utcnow())
     assert again is not None
     assert again.attempt == 2
 
@@ -237,7 +241,7 @@ async def test_event_log_orders_reads_and_prunes(storage: Storage) -> None:
     """Events read back in order after an id, per run and per thread; old ones are pruned."""
     thread = await storage.create_thread(_thread(), if_exists="raise")
     run = await _queue(storage, _run(thread.thread_id))
-    await storage.claim_run(utcnow())
+    await _claim(storage, utcnow())
     last = await storage.append_events([_event(run, "values", n) for n in range(5)], utcnow())
     events = await storage.read_events(run_id=run.run_id, after=0, limit=100)
     assert [e.data for e in events] == [f'{{"n": {n}}}' for n in range(5)]
@@ -264,7 +268,7 @@ async def test_decisions_follow_thread_deletion_unless_kept(storage: Storage) ->
     for keep in (False, True):
         thread = await storage.create_thread(_thread(), if_exists="raise")
         run = await _queue(storage, _run(thread.thread_id))
-        await storage.claim_run(utcnow())
+        await _claim(storage, utcnow())
         record = InterruptRecord(
             interrupt_id=f"{int(keep):032x}", thread_id=thread.thread_id, run_id=run.run_id,
             assistant_id="a", graph_id="g", checkpoint_id="c", task_id="t", namespace="",
@@ -339,3 +343,36 @@ def test_postgres_migrations_match_schema_snapshot(postgres_admin: str) -> None:
         with psycopg.connect(postgres_admin, autocommit=True) as admin:
             for name in names:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def test_leases_renew_expire_and_end_after_max_attempts(storage: Storage) -> None:
+    """A held lease renews; an expired one requeues the run; out of attempts it ends in error."""
+    thread = await storage.create_thread(_thread(), if_exists="raise")
+    run = await _queue(storage, _run(thread.thread_id))
+    now = utcnow()
+    assert await _claim(storage, now, "w1") is not None
+    held = await storage.renew_leases("w1", [run.run_id], now + timedelta(seconds=30))
+    assert held == {run.run_id: None}
+    assert await storage.renew_leases("w2", [run.run_id], now) == {}
+    assert await storage.request_cancel(run.run_id, "interrupt")
+    assert await storage.renew_leases("w1", [run.run_id], now + timedelta(seconds=30)) == {
+        run.run_id: "interrupt"
+    }
+    later = now + timedelta(minutes=5)
+    assert await storage.recover_expired(later, max_attempts=2) == []
+    again = await _claim(storage, later, "w2")
+    assert again is not None
+    assert again.attempt == 2
+    assert again.cancel_action is None
+    # The first worker lost the run: its late ending writes nothing.
+    done = RunOutcome(
+        status=RunStatus.SUCCESS, output={}, thread_status=ThreadStatus.IDLE, thread_values={}
+    )
+    assert await storage.finish_run(run.run_id, done, later, worker_id="w1") is None
+    much_later = later + timedelta(minutes=5)
+    [ended] = await storage.recover_expired(much_later, max_attempts=2)
+    assert ended.status == RunStatus.ERROR
+    assert ended.output["__error__"]["error"] == "WorkerLost"
+    stored = await storage.get_thread(thread.thread_id)
+    assert stored is not None
+    assert stored.status == ThreadStatus.ERROR

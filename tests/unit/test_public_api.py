@@ -15,7 +15,7 @@ def test_all_is_sorted_and_complete() -> None:
     assert interlock.__all__ == sorted(interlock.__all__)
     public = {n for n in vars(interlock) if not n.startswith("_")} - {
         "annotations", "api", "config", "errors", "execution", "models", "events", "graphs",
-        "service", "storage", "serde", "cli", "testing", "backend",
+        "service", "storage", "serde", "cli", "testing", "backend", "runtime",
     }  # fmt: skip
     assert public <= set(interlock.__all__)
 

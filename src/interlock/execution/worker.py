@@ -1,15 +1,20 @@
 """The worker: claim runs from the durable queue and execute them, a pool at a time.
 
 The queue lives in the database. A notification wakes the claim loop at once; the
-poll interval only bounds how long a missed notification can delay a run.
+poll interval only bounds how long a missed notification can delay a run. A claimed
+run is leased: heartbeats renew the lease (and bring cancel requests from other
+processes); a run whose lease expires goes back to the queue for another worker, up
+to `max_attempts` times.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from interlock.events.base import Notifier
 from interlock.execution.executor import Executor, error_body
@@ -22,6 +27,8 @@ __all__ = ["CancelAction", "Worker"]
 logger = logging.getLogger("interlock.worker")
 
 SHUTDOWN_GRACE = 10.0  # seconds running runs get to finish on shutdown
+LEASE = 30.0  # seconds a claimed run stays this worker's without a heartbeat
+MAX_ATTEMPTS = 3  # times a run is started before a lost run ends in error
 
 CancelAction = str  # "interrupt" or "rollback"
 RunHook = Callable[[Run], Awaitable[None]]
@@ -46,6 +53,10 @@ class Worker:
         poll_interval: seconds between polls when no wake-up arrives.
         on_run_end: awaited after a run's final record is written (webhooks, clean-up).
         on_rollback: awaited to delete a rolled-back run's checkpoints.
+        lease: seconds a claimed run is held without a heartbeat (renewed every third).
+        max_attempts: starts of a run before a lost run ends in error.
+        exclusive: this worker is the only one on the database (embedded SQLite), so runs
+            left running at start-up are taken up at once instead of after their lease.
     """
 
     def __init__(
@@ -58,6 +69,9 @@ class Worker:
         poll_interval: float,
         on_run_end: RunHook | None = None,
         on_rollback: RunHook | None = None,
+        lease: float = LEASE,
+        max_attempts: int = MAX_ATTEMPTS,
+        exclusive: bool = True,
     ) -> None:
         self._storage = storage
         self._executor = executor
@@ -69,22 +83,30 @@ class Worker:
         self._active: dict[str, _Active] = {}
         self._slot_free = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
+        self._beat_task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._lease = lease
+        self._max_attempts = max_attempts
+        self._exclusive = exclusive
+        self.worker_id = f"worker-{uuid.uuid4().hex[:12]}"
 
     async def start(self) -> None:
         """Take up runs a dead process left running, then start claiming."""
-        requeued = await self._storage.requeue_running(utcnow())
-        if requeued:
-            logger.info("Took up %d run(s) left running by a stopped process.", len(requeued))
+        if self._exclusive:
+            requeued = await self._storage.requeue_running(utcnow())
+            if requeued:
+                logger.info("Took up %d run(s) left running by a stopped process.", len(requeued))
         self._loop_task = asyncio.create_task(self._claim_loop(), name="interlock-claim-loop")
+        self._beat_task = asyncio.create_task(self._heartbeat(), name="interlock-heartbeat")
 
     async def stop(self, grace: float = SHUTDOWN_GRACE) -> None:
         """Stop claiming, let running runs finish within `grace`, then hand the rest back."""
         self._stopping = True
         self._notifier.run_queued()
-        if self._loop_task is not None:
-            self._loop_task.cancel()
-            await asyncio.gather(self._loop_task, return_exceptions=True)
+        for background in (self._loop_task, self._beat_task):
+            if background is not None:
+                background.cancel()
+                await asyncio.gather(background, return_exceptions=True)
         tasks = [a.task for a in self._active.values()]
         if tasks:
             logger.info("Waiting up to %.0f s for %d running run(s).", grace, len(tasks))
@@ -92,7 +114,7 @@ class Worker:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
-        requeued = await self._storage.requeue_running(utcnow())
+        requeued = await self._storage.requeue_running(utcnow(), worker_id=self.worker_id)
         if requeued:
             logger.info("Handed %d unfinished run(s) back to the queue.", len(requeued))
 
@@ -119,7 +141,10 @@ class Worker:
                 await self._slot_free.wait()
                 continue
             try:
-                run = await self._storage.claim_run(utcnow())
+                now = utcnow()
+                run = await self._storage.claim_run(
+                    now, worker_id=self.worker_id, lease_until=now + timedelta(seconds=self._lease)
+                )
             except Exception:
                 logger.exception("Claiming a run failed; retrying.")
                 await asyncio.sleep(self._poll_interval)
@@ -136,6 +161,34 @@ class Worker:
         delay = (next_at - utcnow()).total_seconds()
         return max(0.0, min(self._poll_interval, delay))
 
+    async def _heartbeat(self) -> None:
+        # Renew our leases, pick up cancels asked of other processes, and requeue the runs
+        # of workers that stopped renewing theirs.
+        while True:
+            await asyncio.sleep(self._lease / 3)
+            try:
+                await self._beat()
+            except Exception:
+                logger.exception("Heartbeat failed; retrying.")
+
+    async def _beat(self) -> None:
+        now = utcnow()
+        mine = list(self._active)
+        if mine:
+            held = await self._storage.renew_leases(
+                self.worker_id, mine, now + timedelta(seconds=self._lease)
+            )
+            for run_id in mine:
+                if run_id not in held:
+                    logger.warning("Lost the lease of run %s; another worker takes it.", run_id)
+                    self.cancel(run_id, "lost", "")
+                elif held[run_id]:
+                    self.cancel(run_id, str(held[run_id]), f"{held[run_id]} requested")
+        for run in await self._storage.recover_expired(now, max_attempts=self._max_attempts):
+            logger.warning("Run %s ended in error: its workers kept stopping.", run.run_id)
+            self._notifier.run_ended(run)
+        self._notifier.run_queued()
+
     def _spawn(self, run: Run) -> None:
         task = asyncio.create_task(self._execute(run), name=f"interlock-run-{run.run_id}")
         self._active[run.run_id] = _Active(task)
@@ -147,6 +200,8 @@ class Worker:
             try:
                 outcome = await self._executor.execute(run, sink)
             except asyncio.CancelledError:
+                if active.cancel_action == "lost":
+                    return  # the run belongs to another attempt now; write nothing
                 if active.cancel_action is None:
                     # Shutdown: stop() hands the run back to the queue; keep its events.
                     await self._storage.append_events(await sink.close(), utcnow())
@@ -177,7 +232,9 @@ class Worker:
 
     async def _finish(self, run: Run, outcome: RunOutcome, sink: EventSink) -> None:
         events = await sink.close()
-        ended = await self._storage.finish_run(run.run_id, outcome, utcnow(), events)
+        ended = await self._storage.finish_run(
+            run.run_id, outcome, utcnow(), events, worker_id=self.worker_id
+        )
         sink.committed()
         final = ended or run
         self._notifier.run_ended(final)

@@ -174,7 +174,7 @@ async def create_run(
     )
     action = "rollback" if request.multitask_strategy is MultitaskStrategy.ROLLBACK else "interrupt"
     for other in creation.to_cancel:
-        ctx.worker.cancel(other.run_id, action, f"{action} requested by run {run.run_id}")
+        await _stop_running(ctx, other.run_id, action, f"{action} requested by run {run.run_id}")
     ctx.notifier.run_queued()
     return creation
 
@@ -357,7 +357,13 @@ async def _cancel(ctx: ServiceContext, runs: list[Run], action: str) -> None:
         if run.run_id in settled_ids:
             continue
         message = f"{action} requested via POST /threads/{{thread_id}}/runs/{{run_id}}/cancel"
-        ctx.worker.cancel(run.run_id, action, message)
+        await _stop_running(ctx, run.run_id, action, message)
+
+
+async def _stop_running(ctx: ServiceContext, run_id: str, action: str, message: str) -> None:
+    # Here if this process runs it; else through the database, for whichever worker does.
+    if not ctx.worker.cancel(run_id, action, message):
+        await ctx.storage.request_cancel(run_id, action)
 
 
 async def delete_run(ctx: ServiceContext, thread_id: str, run_id: str) -> None:

@@ -64,7 +64,8 @@ async def delete_thread(ctx: ServiceContext, thread_id: str) -> None:
     active = [r.run_id for r in runs if r.status.is_active]
     await ctx.storage.cancel_pending_runs(active, delete=False, now=utcnow())
     for run_id in active:
-        ctx.worker.cancel(run_id, "interrupt", "thread deleted")
+        if not ctx.worker.cancel(run_id, "interrupt", "thread deleted"):
+            await ctx.storage.request_cancel(run_id, "interrupt")
     if not await ctx.storage.delete_thread(tid, keep_decisions=ctx.options.keep_decisions):
         raise NotFoundError(f"Thread with ID {tid} not found")
     await state.delete_checkpoints(ctx, tid)

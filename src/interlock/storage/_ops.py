@@ -382,10 +382,11 @@ class SqlOps(HitlOps, EventLogOps, OutboxOps):
         )
         return [run_from_row(r) for r in rows]
 
-    def claim_run(self, now: datetime) -> Run | None:
+    def claim_run(self, now: datetime, *, worker_id: str, lease_until: datetime) -> Run | None:
         """See `Storage.claim_run`."""
+        params = {"now": to_ts(now), "worker_id": worker_id, "lease_until": to_ts(lease_until)}
         with self._tx() as conn:
-            row = self._one("claim_run", {"now": to_ts(now)}, conn)
+            row = self._one("claim_run", params, conn)
         return None if row is None else run_from_row(row)
 
     def next_available_at(self) -> datetime | None:
@@ -394,14 +395,22 @@ class SqlOps(HitlOps, EventLogOps, OutboxOps):
         return None if row is None or row["available_at"] is None else from_ts(row["available_at"])
 
     def finish_run(
-        self, run_id: str, outcome: RunOutcome, now: datetime, events: Sequence[NewEvent] = ()
+        self,
+        run_id: str,
+        outcome: RunOutcome,
+        now: datetime,
+        events: Sequence[NewEvent] = (),
+        *,
+        worker_id: str | None = None,
     ) -> Run | None:
         """See `Storage.finish_run`."""
         with self._tx() as conn:
-            self._insert_events(conn, events, now)
             row = self._one("get_run", {"run_id": run_id}, conn)
             if row is None:
                 return None
+            if worker_id is not None and row["worker_id"] != worker_id:
+                return None  # the lease was lost: another attempt owns the run now
+            self._insert_events(conn, events, now)
             run = run_from_row(row)
             self._exec(
                 "finish_run",
@@ -510,8 +519,61 @@ class SqlOps(HitlOps, EventLogOps, OutboxOps):
             self._exec("delete_run", {"run_id": run_id}, conn)
         return True
 
-    def requeue_running(self, now: datetime) -> list[str]:
+    def requeue_running(self, now: datetime, *, worker_id: str | None = None) -> list[str]:
         """See `Storage.requeue_running`."""
         with self._tx() as conn:
-            rows = self._all("requeue_running", {"now": to_ts(now)}, conn)
+            rows = self._all("requeue_running", {"now": to_ts(now), "worker_id": worker_id}, conn)
         return [r["run_id"] for r in rows]
+
+    def renew_leases(
+        self, worker_id: str, run_ids: Sequence[str], lease_until: datetime
+    ) -> dict[str, str | None]:
+        """See `Storage.renew_leases`."""
+        held: dict[str, str | None] = {}
+        with self._tx() as conn:
+            for run_id in run_ids:
+                params = {
+                    "run_id": run_id,
+                    "worker_id": worker_id,
+                    "lease_until": to_ts(lease_until),
+                }
+                row = self._one("renew_lease", params, conn)
+                if row is not None:
+                    held[run_id] = row["cancel_action"]
+        return held
+
+    def recover_expired(self, now: datetime, *, max_attempts: int) -> list[Run]:
+        """See `Storage.recover_expired`."""
+        ended: list[Run] = []
+        for row in self._all("expired_leases", {"now": to_ts(now), "limit": 100}):
+            run = run_from_row(row)
+            if run.attempt < max_attempts:
+                with self._tx() as conn:
+                    self._exec("requeue_expired", {"run_id": run.run_id, "now": to_ts(now)}, conn)
+                continue
+            thread = self.get_thread(run.thread_id)
+            body = {
+                "error": "WorkerLost",
+                "message": (
+                    f"The worker running this run stopped {run.attempt} times; it is not "
+                    "retried again. Start a new run to continue from the last checkpoint."
+                ),
+            }
+            outcome = RunOutcome(
+                status=RunStatus.ERROR,
+                output={"__error__": body},
+                thread_status=ThreadStatus.ERROR,
+                thread_values=None if thread is None else thread.values,
+                thread_interrupts={} if thread is None else thread.interrupts,
+                thread_error=body,
+                pending_interrupts=self.pending_interrupts(run.thread_id),
+            )
+            done = self.finish_run(run.run_id, outcome, now, worker_id=run.worker_id)
+            if done is not None:
+                ended.append(done)
+        return ended
+
+    def request_cancel(self, run_id: str, action: str) -> bool:
+        """See `Storage.request_cancel`."""
+        with self._tx() as conn:
+            return self._exec("request_cancel", {"run_id": run_id, "action": action}, conn) > 0

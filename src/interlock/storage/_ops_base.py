@@ -223,9 +223,10 @@ class SqlBase:
 
 
 def split_statements(sql: str) -> Iterable[str]:
-    for part in sql.split(";"):
-        lines = [ln for ln in part.splitlines() if not ln.strip().startswith("--")]
-        statement = "\n".join(lines).strip()
+    # Comments go first: a `;` inside one must not split a statement.
+    lines = [ln for ln in sql.splitlines() if not ln.strip().startswith("--")]
+    for part in "\n".join(lines).split(";"):
+        statement = part.strip()
         if statement:
             yield statement
 

@@ -178,6 +178,9 @@ def run_from_row(row: Row) -> Run:
         output=from_json(row["output"]),
         on_completion=row["on_completion"],
         temporary=bool(row["temporary"]),
+        worker_id=row["worker_id"],
+        lease_until=None if row["lease_until"] is None else from_ts(row["lease_until"]),
+        cancel_action=row["cancel_action"],
     )
 
 

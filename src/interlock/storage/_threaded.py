@@ -226,9 +226,13 @@ class ThreadedSqlStorage(Storage):
             self.ops.list_runs, thread_id, limit=limit, offset=offset, status=status
         )
 
-    async def claim_run(self, now: datetime) -> Run | None:
+    async def claim_run(
+        self, now: datetime, *, worker_id: str, lease_until: datetime
+    ) -> Run | None:
         """See `Storage.claim_run`."""
-        return await self._call(self.ops.claim_run, now)
+        return await self._call(
+            self.ops.claim_run, now, worker_id=worker_id, lease_until=lease_until
+        )
 
     async def next_available_at(self) -> datetime | None:
         """See `Storage.next_available_at`."""
@@ -240,9 +244,13 @@ class ThreadedSqlStorage(Storage):
         outcome: RunOutcome,
         now: datetime,
         events: Sequence[NewEvent] = (),
+        *,
+        worker_id: str | None = None,
     ) -> Run | None:
         """See `Storage.finish_run`."""
-        return await self._call(self.ops.finish_run, run_id, outcome, now, events)
+        return await self._call(
+            self.ops.finish_run, run_id, outcome, now, events, worker_id=worker_id
+        )
 
     async def append_events(self, events: Sequence[NewEvent], now: datetime) -> int:
         """See `Storage.append_events`."""
@@ -274,9 +282,23 @@ class ThreadedSqlStorage(Storage):
         """See `Storage.delete_run`."""
         return await self._call(self.ops.delete_run, run_id, now)
 
-    async def requeue_running(self, now: datetime) -> list[str]:
+    async def requeue_running(self, now: datetime, *, worker_id: str | None = None) -> list[str]:
         """See `Storage.requeue_running`."""
-        return await self._call(self.ops.requeue_running, now)
+        return await self._call(self.ops.requeue_running, now, worker_id=worker_id)
+
+    async def renew_leases(
+        self, worker_id: str, run_ids: Sequence[str], lease_until: datetime
+    ) -> dict[str, str | None]:
+        """See `Storage.renew_leases`."""
+        return await self._call(self.ops.renew_leases, worker_id, run_ids, lease_until)
+
+    async def recover_expired(self, now: datetime, *, max_attempts: int) -> list[Run]:
+        """See `Storage.recover_expired`."""
+        return await self._call(self.ops.recover_expired, now, max_attempts=max_attempts)
+
+    async def request_cancel(self, run_id: str, action: str) -> bool:
+        """See `Storage.request_cancel`."""
+        return await self._call(self.ops.request_cancel, run_id, action)
 
     async def pending_interrupts(self, thread_id: str) -> list[InterruptRecord]:
         """See `Storage.pending_interrupts`."""

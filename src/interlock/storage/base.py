@@ -314,8 +314,10 @@ class Storage(abc.ABC):
         """Return a thread's runs, newest first."""
 
     @abc.abstractmethod
-    async def claim_run(self, now: datetime) -> Run | None:
-        """Take the oldest available run whose thread runs nothing, marking it running."""
+    async def claim_run(
+        self, now: datetime, *, worker_id: str, lease_until: datetime
+    ) -> Run | None:
+        """Take the oldest available run whose thread runs nothing, leased to `worker_id`."""
 
     @abc.abstractmethod
     async def next_available_at(self) -> datetime | None:
@@ -328,12 +330,15 @@ class Storage(abc.ABC):
         outcome: RunOutcome,
         now: datetime,
         events: Sequence[NewEvent] = (),
+        *,
+        worker_id: str | None = None,
     ) -> Run | None:
         """End a run and update its thread and interrupts in one transaction.
 
         `events` are the run's last stream events, appended in the same transaction so
         a subscriber that sees the run ended has seen every event too. Returns the
-        updated run, or None when the run was deleted meanwhile.
+        updated run, or None when the run was deleted meanwhile, or (with `worker_id`)
+        when that worker lost its lease and the run belongs to another attempt now.
         """
 
     @abc.abstractmethod
@@ -350,8 +355,29 @@ class Storage(abc.ABC):
         """Delete a run (not an active one); return whether it existed."""
 
     @abc.abstractmethod
-    async def requeue_running(self, now: datetime) -> list[str]:
-        """Put runs left `running` by a dead process back in the queue."""
+    async def requeue_running(self, now: datetime, *, worker_id: str | None = None) -> list[str]:
+        """Put `running` runs back in the queue: all of them, or those of one worker."""
+
+    @abc.abstractmethod
+    async def renew_leases(
+        self, worker_id: str, run_ids: Sequence[str], lease_until: datetime
+    ) -> dict[str, str | None]:
+        """Extend a worker's leases; return run id -> requested cancel action.
+
+        Only the runs the worker still holds are in the answer; a missing one was lost
+        to lease expiry.
+        """
+
+    @abc.abstractmethod
+    async def recover_expired(self, now: datetime, *, max_attempts: int) -> list[Run]:
+        """Requeue runs whose lease expired; end in `error` those out of attempts.
+
+        Returns the runs it ended.
+        """
+
+    @abc.abstractmethod
+    async def request_cancel(self, run_id: str, action: str) -> bool:
+        """Ask whichever worker runs `run_id` to cancel it; False if it is not running."""
 
     # The event log
 

@@ -96,7 +96,8 @@ WHERE thread_id = :thread_id AND status IN ('pending', 'running')
 ORDER BY created_at, run_id;
 
 -- name: claim_run
-UPDATE runs SET status = 'running', attempt = attempt + 1, updated_at = :now
+UPDATE runs SET status = 'running', attempt = attempt + 1, updated_at = :now,
+                worker_id = :worker_id, lease_until = :lease_until, cancel_action = NULL
 WHERE run_id = (
     SELECT r.run_id FROM runs AS r
     WHERE r.status = 'pending' AND r.available_at <= :now
@@ -114,15 +115,33 @@ RETURNING *;
 SELECT MIN(available_at) AS available_at FROM runs WHERE status = 'pending';
 
 -- name: finish_run
-UPDATE runs SET status = :status, output = :output, updated_at = :updated_at
+UPDATE runs SET status = :status, output = :output, updated_at = :updated_at,
+                lease_until = NULL
 WHERE run_id = :run_id;
 
 -- name: set_run_status
 UPDATE runs SET status = :status, updated_at = :updated_at WHERE run_id = :run_id;
 
 -- name: requeue_running
-UPDATE runs SET status = 'pending', updated_at = :now WHERE status = 'running'
+UPDATE runs SET status = 'pending', updated_at = :now, worker_id = NULL, lease_until = NULL
+WHERE status = 'running' AND (CAST(:worker_id AS TEXT) IS NULL OR worker_id = :worker_id)
 RETURNING run_id;
+
+-- name: renew_lease
+UPDATE runs SET lease_until = :lease_until
+WHERE run_id = :run_id AND worker_id = :worker_id AND status = 'running'
+RETURNING run_id, cancel_action;
+
+-- name: expired_leases
+SELECT * FROM runs WHERE status = 'running' AND lease_until < :now
+ORDER BY lease_until LIMIT :limit;
+
+-- name: requeue_expired
+UPDATE runs SET status = 'pending', updated_at = :now, worker_id = NULL, lease_until = NULL
+WHERE run_id = :run_id AND status = 'running' AND lease_until < :now;
+
+-- name: request_cancel
+UPDATE runs SET cancel_action = :action WHERE run_id = :run_id AND status = 'running';
 
 -- name: delete_run
 DELETE FROM runs WHERE run_id = :run_id;

@@ -57,10 +57,14 @@ CREATE TABLE runs (
     attempt INTEGER NOT NULL DEFAULT 0,
     output TEXT,
     on_completion TEXT NOT NULL DEFAULT 'keep',
-    temporary INTEGER NOT NULL DEFAULT 0
+    temporary INTEGER NOT NULL DEFAULT 0,
+    worker_id TEXT,
+    lease_until TEXT,
+    cancel_action TEXT
 );
 CREATE INDEX runs_thread ON runs (thread_id, created_at);
 CREATE INDEX runs_queue ON runs (status, available_at);
+CREATE INDEX runs_lease ON runs (status, lease_until);
 
 CREATE TABLE interrupts (
     interrupt_id TEXT NOT NULL,
