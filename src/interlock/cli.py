@@ -17,7 +17,7 @@ import uvicorn
 from interlock._version import __version__
 from interlock.backend import is_postgres
 from interlock.config import DEFAULT_PORT, Settings, load_project
-from interlock.errors import ConfigError, PortInUseError
+from interlock.errors import ConfigError, InterlockError, PortInUseError
 
 __all__ = ["main"]
 
@@ -202,3 +202,42 @@ def worker(log_level: str, **options: Any) -> None:
             click.echo("Stopping: finishing running runs, then handing the rest back.", err=True)
 
     asyncio.run(work())
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command()
+@click.option(
+    "--config", type=click.Path(path_type=Path, dir_okay=False), default=Path("langgraph.json")
+)
+@click.option("--database", default=None, help="A SQLite file or a postgresql:// URL.")
+def upgrade(config: Path, database: str | None) -> None:
+    """Apply the schema migrations the database has not seen yet, then exit."""
+    import asyncio
+
+    from interlock.storage.base import Storage
+
+    settings = Settings(config=config, database=database)
+    storage: Storage
+    if is_postgres(database):
+        from interlock.storage.postgres import PostgresStorage
+
+        storage = PostgresStorage(str(database))
+    else:
+        from interlock.storage.sqlite import SQLiteStorage
+
+        storage = SQLiteStorage(settings.database_path())
+
+    async def migrate() -> None:
+        async with storage:
+            pass
+
+    try:
+        asyncio.run(migrate())
+    except InterlockError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Database {_safe(str(database or settings.database_path()))} is up to date.")

@@ -85,3 +85,13 @@ def test_malformed_config_is_a_clear_error(tmp_path: Path) -> None:
     done = _run_dev(config, tmp_path)
     assert done.returncode == 1
     assert '"graphs" must be an object' in done.stderr
+
+
+def test_db_upgrade_migrates_and_is_idempotent(tmp_path: Path) -> None:
+    """`interlock db upgrade` creates the schema, and a second run changes nothing."""
+    db = tmp_path / "up.db"
+    for _ in range(2):
+        result = CliRunner().invoke(main, ["db", "upgrade", "--database", str(db)])
+        assert result.exit_code == 0, result.output
+        assert "up to date" in result.output
+    assert db.exists()
