@@ -21,6 +21,9 @@ from interlock.testing import LiveServer
 
 pytestmark = pytest.mark.postgres
 
+Cluster = tuple[LiveServer, "Workers", str]
+"""The first API server, the workers, and the second API server's URL."""
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "langgraph.json"
 LEASE = "2"
 
@@ -43,6 +46,13 @@ class Workers:
         )  # fmt: skip
         log.close()
         self.procs.append(proc)
+        # Ready once it says so: a signal before that would find no handler installed.
+        path = self.folder / f"worker{len(self.procs) - 1}.log"
+        deadline = time.monotonic() + 60
+        while "worker started" not in path.read_text(errors="replace"):
+            assert proc.poll() is None, path.read_text(errors="replace")
+            assert time.monotonic() < deadline, "the worker did not start"
+            time.sleep(0.05)
         return proc
 
     def stop(self) -> None:
@@ -58,24 +68,29 @@ class Workers:
 
 
 @pytest.fixture
-def cluster(
-    tmp_path: Path, new_postgres_database: Callable[[], str]
-) -> Iterator[tuple[LiveServer, Workers]]:
-    """One API-only server and two workers on a fresh PostgreSQL database."""
+def cluster(tmp_path: Path, new_postgres_database: Callable[[], str]) -> Iterator[Cluster]:
+    """Two API-only servers and two workers on a fresh PostgreSQL database."""
     database = new_postgres_database()
-    api = LiveServer(
-        EXAMPLES, tmp_path / "api.db", database=database,
-        extra_args=["--workers", "0", "--lease-seconds", LEASE],
-    )  # fmt: skip
+    apis = [
+        LiveServer(
+            EXAMPLES,
+            tmp_path / f"api{n}.db",
+            database=database,
+            extra_args=["--workers", "0", "--lease-seconds", LEASE],
+        )
+        for n in range(2)
+    ]
     workers = Workers(database, tmp_path)
-    api.start()
+    for api in apis:
+        api.start()
     try:
         workers.start()
         workers.start()
-        yield api, workers
+        yield apis[0], workers, apis[1].url
     finally:
         workers.stop()
-        api.stop()
+        for api in apis:
+            api.stop()
 
 
 async def _status(http: httpx.AsyncClient, thread_id: str, run_id: str, wanted: str) -> Any:
@@ -89,10 +104,10 @@ async def _status(http: httpx.AsyncClient, thread_id: str, run_id: str, wanted: 
 
 
 async def test_seed_cycles_run_on_worker_processes(
-    cluster: tuple[LiveServer, Workers],
+    cluster: Cluster,
 ) -> None:
     """Seed cycles through an API-only process all end `{"some_text": "Edited text"}`."""
-    api, _ = cluster
+    api, _, _ = cluster
     client = get_client(url=api.url)
 
     async def cycle(n: int) -> Any:
@@ -110,10 +125,10 @@ async def test_seed_cycles_run_on_worker_processes(
 
 
 async def test_killed_worker_run_finishes_on_another(
-    cluster: tuple[LiveServer, Workers],
+    cluster: Cluster,
 ) -> None:
     """SIGKILL the worker running a run: after the lease, the other worker finishes it."""
-    api, workers = cluster
+    api, workers, _ = cluster
     async with httpx.AsyncClient(base_url=api.url, timeout=60) as http:
         thread_id = (await http.post("/threads", json={})).json()["thread_id"]
         run = (
@@ -133,9 +148,9 @@ async def test_killed_worker_run_finishes_on_another(
         assert thread["status"] == "interrupted"
 
 
-async def test_cancel_reaches_the_worker_process(cluster: tuple[LiveServer, Workers]) -> None:
+async def test_cancel_reaches_the_worker_process(cluster: Cluster) -> None:
     """A cancel sent to the API process stops a run executing in a worker process."""
-    api, _ = cluster
+    api, _, _ = cluster
     async with httpx.AsyncClient(base_url=api.url, timeout=60) as http:
         thread_id = (await http.post("/threads", json={})).json()["thread_id"]
         run = (
@@ -150,3 +165,87 @@ async def test_cancel_reaches_the_worker_process(cluster: tuple[LiveServer, Work
         await _status(http, thread_id, run["run_id"], "interrupted")
         thread = (await http.get(f"/threads/{thread_id}")).json()
         assert thread["status"] == "interrupted"
+
+
+async def test_run_on_one_api_streams_and_resumes_on_the_other(
+    cluster: Cluster,
+) -> None:
+    """A run created through API A is joined on API B, which sees the interrupt; B resumes it."""
+    api, _, other_api = cluster
+    async with (
+        httpx.AsyncClient(base_url=api.url, timeout=60) as a,
+        httpx.AsyncClient(base_url=other_api, timeout=60) as b,
+    ):
+        thread_id = (await a.post("/threads", json={})).json()["thread_id"]
+        run = (
+            await a.post(
+                f"/threads/{thread_id}/runs",
+                json={"assistant_id": "slow", "input": {"delay": 1}, "stream_mode": ["updates"]},
+            )
+        ).json()
+        seen = []
+        async with b.stream("GET", f"/threads/{thread_id}/runs/{run['run_id']}/stream") as resp:
+            async for line in resp.aiter_lines():
+                if line.startswith("data: "):
+                    seen.append(line)
+        assert any("__interrupt__" in line for line in seen)
+        done = await b.post(
+            f"/threads/{thread_id}/runs/wait",
+            json={"assistant_id": "slow", "command": {"resume": "yes"}},
+        )
+        assert done.json()["answer"] == "answer=yes"
+
+
+async def test_concurrent_resumes_through_both_apis_run_once(
+    cluster: Cluster,
+) -> None:
+    """Fifty resumes of one interrupt through both API processes: exactly one is accepted."""
+    api, _, other_api = cluster
+    async with httpx.AsyncClient(base_url=api.url, timeout=60) as a:
+        thread_id = (await a.post("/threads", json={})).json()["thread_id"]
+        await a.post(
+            f"/threads/{thread_id}/runs/wait",
+            json={"assistant_id": "agent", "input": {"some_text": "x"}},
+        )
+
+    async def resume(n: int) -> int:
+        url = api.url if n % 2 else other_api
+        async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+            response = await http.post(
+                f"/threads/{thread_id}/runs",
+                json={
+                    "assistant_id": "agent",
+                    "command": {"resume": f"r{n}"},
+                    "multitask_strategy": "reject",
+                },
+            )
+            return response.status_code
+
+    statuses = await asyncio.gather(*(resume(n) for n in range(50)))
+    assert statuses.count(200) == 1
+    assert set(statuses) <= {200, 409}
+    async with httpx.AsyncClient(base_url=api.url, timeout=60) as a:
+        runs = (await a.get(f"/threads/{thread_id}/runs")).json()
+        assert len(runs) == 2
+
+
+async def test_sigterm_lets_a_worker_finish_its_run(
+    cluster: Cluster,
+) -> None:
+    """SIGTERM on the workers: the running run finishes within the grace period."""
+    api, workers, _ = cluster
+    async with httpx.AsyncClient(base_url=api.url, timeout=60) as http:
+        thread_id = (await http.post("/threads", json={})).json()["thread_id"]
+        run = (
+            await http.post(
+                f"/threads/{thread_id}/runs",
+                json={"assistant_id": "slow", "input": {"delay": 2}},
+            )
+        ).json()
+        await _status(http, thread_id, run["run_id"], "running")
+        for proc in workers.procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in workers.procs:
+            assert proc.wait(30) == 0
+        finished = (await http.get(f"/threads/{thread_id}/runs/{run['run_id']}")).json()
+        assert finished["status"] == "success"

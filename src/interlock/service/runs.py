@@ -171,12 +171,25 @@ async def create_run(
         thread_config=thread_config,
         claims=claims,
         strict=ctx.options.strict_resume,
+        resume_unchecked=ctx.options.strict_resume and not claims and _is_checked_resume(request),
     )
     action = "rollback" if request.multitask_strategy is MultitaskStrategy.ROLLBACK else "interrupt"
     for other in creation.to_cancel:
         await _stop_running(ctx, other.run_id, action, f"{action} requested by run {run.run_id}")
     ctx.notifier.run_queued()
     return creation
+
+
+def _is_checked_resume(request: RunRequest) -> bool:
+    # A resume that strict mode checks (not a stateless run, not time travel).
+    command = request.command
+    return (
+        command is not None
+        and "resume" in command
+        and request.checkpoint_id is None
+        and request.checkpoint is None
+        and request.breakpoint_answer is None
+    )
 
 
 async def _claims(ctx: ServiceContext, run: Run, request: RunRequest) -> list[InterruptClaim]:

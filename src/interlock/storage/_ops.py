@@ -291,6 +291,7 @@ class SqlOps(HitlOps, EventLogOps, OutboxOps):
         thread_config: JSONObject,
         claims: Sequence[InterruptClaim] = (),
         strict: bool = True,
+        resume_unchecked: bool = False,
     ) -> RunCreation:
         """See `Storage.create_run`."""
         with self._tx() as conn:
@@ -308,6 +309,13 @@ class SqlOps(HitlOps, EventLogOps, OutboxOps):
                 for r in self._all("active_runs", {"thread_id": run.thread_id}, conn)
             ]
             to_cancel: list[Run] = []
+            if resume_unchecked and not active:
+                pending = self._all("pending_interrupts", {"thread_id": run.thread_id}, conn)
+                if not pending:
+                    raise ConflictError(
+                        f"Thread {run.thread_id} has no pending interrupt to resume: the run it "
+                        "waited for ended meanwhile. Read the thread's state, then answer again."
+                    )
             if active:
                 strategy = run.multitask_strategy
                 if strategy is MultitaskStrategy.REJECT:

@@ -202,6 +202,7 @@ class ThreadedSqlStorage(Storage):
         thread_config: JSONObject,
         claims: Sequence[InterruptClaim] = (),
         strict: bool = True,
+        resume_unchecked: bool = False,
     ) -> RunCreation:
         """See `Storage.create_run`."""
         return await self._call(
@@ -212,6 +213,7 @@ class ThreadedSqlStorage(Storage):
             thread_config=thread_config,
             claims=claims,
             strict=strict,
+            resume_unchecked=resume_unchecked,
         )
 
     async def get_run(self, run_id: str) -> Run | None:

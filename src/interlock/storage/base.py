@@ -288,6 +288,7 @@ class Storage(abc.ABC):
         thread_config: JSONObject,
         claims: Sequence[InterruptClaim] = (),
         strict: bool = True,
+        resume_unchecked: bool = False,
     ) -> RunCreation:
         """Queue a run, applying its multitask strategy atomically.
 
@@ -295,6 +296,8 @@ class Storage(abc.ABC):
         NotFoundError). `thread_metadata` is merged into the thread's metadata.
         `claims` mark the interrupts the run answers and record their decisions, in
         the same transaction: of two runs answering one interrupt, one wins.
+        `resume_unchecked` marks a resume checked against nothing because the thread was
+        busy: if the thread is no longer busy and has nothing pending, it is refused.
 
         Raises:
             NotFoundError: the thread does not exist and `new_thread` is None.
