@@ -75,6 +75,10 @@ class Dialect(abc.ABC):
     def json_key_equals(self, column: str, key_param: str, value_param: str) -> str:
         """SQL that is true when the JSON text `column` has `key` equal to the JSON `value`."""
 
+    def is_broken(self, conn: Connection, error: Exception) -> bool:
+        """Whether `error` means the connection is lost (a server restart), not a refusal."""
+        return False
+
 
 class SQLiteDialect(Dialect):
     """One SQLite file in WAL mode.
@@ -134,6 +138,10 @@ class _PgConnection:
     def close(self) -> None:
         self._conn.close()
 
+    @property
+    def broken(self) -> bool:
+        return bool(self._conn.closed or self._conn.broken)
+
 
 class PostgresDialect(Dialect):
     """A PostgreSQL database, through psycopg 3.
@@ -163,6 +171,12 @@ class PostgresDialect(Dialect):
 
         conn = self._psycopg.connect(self.dsn, autocommit=True, row_factory=dict_row)
         return _PgConnection(conn)
+
+    def is_broken(self, conn: Connection, error: Exception) -> bool:
+        """See `Dialect.is_broken`."""
+        # OperationalError covers lost connections and server shutdowns (SQLSTATE 08, 57).
+        lost = isinstance(error, self._psycopg.OperationalError)
+        return lost or bool(getattr(conn, "broken", False))
 
     def json_key_equals(self, column: str, key_param: str, value_param: str) -> str:
         """See `Dialect.json_key_equals`."""

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from interlock import serde
 from interlock.errors import StorageError
@@ -37,6 +37,9 @@ __all__ = [
     "order_clause",
     "split_statements",
 ]
+
+
+T = TypeVar("T")
 
 
 class SqlBase:
@@ -79,21 +82,42 @@ class SqlBase:
 
     @contextlib.contextmanager
     def _tx(self) -> Iterator[Connection]:
+        # Driver errors pass through: `run` turns them into StorageError (and reconnects).
         conn = self.conn
-        try:
-            conn.execute(self.dialect.begin)
-        except self.dialect.errors as exc:
-            raise StorageError(f"Could not start a transaction: {exc}") from exc
+        conn.execute(self.dialect.begin)
         try:
             yield conn
         except BaseException:
-            conn.execute("ROLLBACK")
+            with contextlib.suppress(*self.dialect.errors):
+                conn.execute("ROLLBACK")
             raise
         try:
             conn.execute("COMMIT")
+        except self.dialect.errors:
+            with contextlib.suppress(*self.dialect.errors):
+                conn.execute("ROLLBACK")
+            raise
+
+    def run(self, fn: Callable[[], T]) -> T:
+        """Run one operation; on a broken connection reconnect and try it once more.
+
+        A transaction that failed was rolled back by the database, so trying again is safe.
+
+        Raises:
+            StorageError: the database failed (twice, when the connection was broken).
+        """
+        try:
+            return fn()
         except self.dialect.errors as exc:
-            conn.execute("ROLLBACK")
-            raise StorageError(f"Could not commit: {exc}") from exc
+            if not self.dialect.is_broken(self.conn, exc):
+                raise StorageError(f"The database refused the operation: {exc}") from exc
+        try:
+            with contextlib.suppress(*self.dialect.errors):
+                self.conn.close()
+            self.conn = self.dialect.connect()
+            return fn()
+        except self.dialect.errors as exc:
+            raise StorageError(f"The database is unreachable: {exc}") from exc
 
     def _one(
         self, name: str, params: Mapping[str, Any], conn: Connection | None = None

@@ -86,7 +86,8 @@ class ThreadedSqlStorage(Storage):
 
     async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._thread, functools.partial(fn, *args, **kwargs))
+        call = functools.partial(fn, *args, **kwargs)
+        return await loop.run_in_executor(self._thread, functools.partial(self.ops.run, call))
 
     async def create_assistant(self, assistant: Assistant, *, if_exists: str) -> Assistant:
         """See `Storage.create_assistant`."""
