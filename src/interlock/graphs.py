@@ -11,7 +11,7 @@ import importlib.util
 import inspect
 import sys
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -196,8 +196,3 @@ def _import_file(graph_id: str, path: Path) -> Any:
     sys.modules[name] = module  # dataclasses and pydantic look their module up here
     spec.loader.exec_module(module)
     return module
-
-
-def graph_ids_message(ids: Mapping[str, Any] | list[str]) -> str:
-    """Return the registered graph ids as a comma-separated list."""
-    return ", ".join(ids)

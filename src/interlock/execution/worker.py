@@ -118,10 +118,6 @@ class Worker:
         if requeued:
             logger.info("Handed %d unfinished run(s) back to the queue.", len(requeued))
 
-    def is_running(self, run_id: str) -> bool:
-        """Whether this worker is executing the run now."""
-        return run_id in self._active
-
     def cancel(self, run_id: str, action: CancelAction, message: str) -> bool:
         """Stop a run this worker executes; return False when it is not here."""
         active = self._active.get(run_id)
