@@ -103,25 +103,30 @@ async def _status(http: httpx.AsyncClient, thread_id: str, run_id: str, wanted: 
     raise AssertionError(f"run {run_id} never became {wanted}")
 
 
-async def test_seed_cycles_run_on_worker_processes(
-    cluster: Cluster,
-) -> None:
-    """Seed cycles through an API-only process all end `{"some_text": "Edited text"}`."""
-    api, _, _ = cluster
-    client = get_client(url=api.url)
+async def test_seed_cycles_run_on_worker_processes(cluster: Cluster) -> None:
+    """200 seed cycles over both API processes, 16 at a time: every one ends as the seed says."""
+    api, _, other_api = cluster
+    clients = [get_client(url=api.url), get_client(url=other_api)]
+    gate = asyncio.Semaphore(16)
 
     async def cycle(n: int) -> Any:
-        thread = await client.threads.create()
-        first = await client.runs.wait(
-            thread["thread_id"], "agent", input={"some_text": f"text {n}"}
-        )
-        assert first["__interrupt__"][0]["value"] == {"text_to_revise": f"text {n}"}
-        return await client.runs.wait(
-            thread["thread_id"], "agent", command=Command(resume="Edited text")
-        )
+        async with gate:
+            # Each call may go to either API process.
+            first_client, second_client = clients[n % 2], clients[(n // 2) % 2]
+            thread = await first_client.threads.create()
+            first = await second_client.runs.wait(
+                thread["thread_id"], "agent", input={"some_text": f"text {n}"}
+            )
+            assert first["__interrupt__"][0]["value"] == {"text_to_revise": f"text {n}"}
+            return await first_client.runs.wait(
+                thread["thread_id"], "agent", command=Command(resume="Edited text")
+            )
 
-    results = await asyncio.gather(*(cycle(n) for n in range(16)))
-    assert results == [{"some_text": "Edited text"}] * 16
+    results = await asyncio.gather(*(cycle(n) for n in range(200)))
+    assert results == [{"some_text": "Edited text"}] * 200
+    async with httpx.AsyncClient(base_url=api.url, timeout=60) as http:
+        count = await http.post("/threads/count", json={"status": "idle"})
+        assert count.json() == 200
 
 
 async def test_killed_worker_run_finishes_on_another(
