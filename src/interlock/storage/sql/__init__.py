@@ -11,8 +11,16 @@ _NAME = re.compile(r"^--\s*name:\s*(\w+)\s*$", re.MULTILINE)
 
 
 def load_queries(backend: str) -> dict[str, str]:
-    """Return the queries of `<backend>/queries.sql`, keyed by their `-- name:` line."""
-    text = resources.files(__package__).joinpath(backend, "queries.sql").read_text("utf-8")
+    """Return the queries of a back end, keyed by their `-- name:` line.
+
+    Most live in `common/queries.sql`; `<backend>/queries.sql` adds the few that differ
+    (and may replace a common one of the same name).
+    """
+    return {**_read_queries("common"), **_read_queries(backend)}
+
+
+def _read_queries(folder: str) -> dict[str, str]:
+    text = resources.files(__package__).joinpath(folder, "queries.sql").read_text("utf-8")
     parts = _NAME.split(text)
     # parts = [preamble, name1, body1, name2, body2, ...]
     return {name: body.strip() for name, body in zip(parts[1::2], parts[2::2], strict=True)}
