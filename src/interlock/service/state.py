@@ -126,12 +126,8 @@ async def get_state(
     graph = await _graph_for(ctx, thread)
     if graph is None:
         return dict(EMPTY_STATE)
-    config = _config(thread, checkpoint)
-    if checkpoint and checkpoint.get("checkpoint_id"):
-        if await ctx.registry.checkpointer.aget_tuple(config) is None:
-            return dict(EMPTY_STATE)
-    snapshot = await graph.aget_state(config, subgraphs=subgraphs)
-    if snapshot.created_at is None:  # no checkpoint yet
+    snapshot = await graph.aget_state(_config(thread, checkpoint), subgraphs=subgraphs)
+    if snapshot.created_at is None:  # no such checkpoint, or none yet
         return dict(EMPTY_STATE)
     return snapshot_to_wire(snapshot)
 
