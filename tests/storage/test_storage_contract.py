@@ -398,3 +398,38 @@ async def test_postgres_storage_reconnects_after_losing_its_connection(
         assert await storage.get_thread(thread.thread_id) == thread
         other = await storage.create_thread(_thread(), if_exists="raise")
         assert await storage.get_thread(other.thread_id) == other
+
+
+async def test_unchecked_resume_behind_a_resume_run_conflicts(storage: Storage) -> None:
+    """A resume queued behind the run that already answers the interrupt is refused."""
+    thread = await storage.create_thread(_thread(), if_exists="raise")
+    run = await _queue(storage, _run(thread.thread_id))
+    await _claim(storage, utcnow())
+    record = InterruptRecord(
+        interrupt_id="c" * 32, thread_id=thread.thread_id, run_id=run.run_id,
+        assistant_id="a", graph_id="g", checkpoint_id="c", task_id="t", namespace="",
+        node="n", when="during", value=1, response_schema=None, status="pending",
+        created_at=utcnow(),
+    )  # fmt: skip
+    paused = RunOutcome(
+        status=RunStatus.SUCCESS, output={}, thread_status=ThreadStatus.INTERRUPTED,
+        thread_values={}, pending_interrupts=[record],
+    )  # fmt: skip
+    await storage.finish_run(run.run_id, paused, utcnow())
+    resume = _run(thread.thread_id)
+    decision = Decision(
+        decision_id=new_id(), interrupt_id=record.interrupt_id, thread_id=thread.thread_id,
+        run_id=resume.run_id, value="yes", actor=None, source="api",
+        payload_sha256="0" * 64, created_at=utcnow(),
+    )  # fmt: skip
+    await storage.create_run(
+        resume, new_thread=None, thread_metadata={}, thread_config={},
+        claims=[InterruptClaim(interrupt_id=record.interrupt_id, decision=decision)],
+    )  # fmt: skip
+    late = _run(thread.thread_id)
+    with pytest.raises(ConflictError, match="already answered"):
+        await storage.create_run(
+            late, new_thread=None, thread_metadata={}, thread_config={},
+            resume_unchecked=True,
+        )  # fmt: skip
+    assert await storage.get_run(late.run_id) is None

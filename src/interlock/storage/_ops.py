@@ -309,13 +309,8 @@ class SqlOps(HitlOps, EventLogOps, OutboxOps):
                 for r in self._all("active_runs", {"thread_id": run.thread_id}, conn)
             ]
             to_cancel: list[Run] = []
-            if resume_unchecked and not active:
-                pending = self._all("pending_interrupts", {"thread_id": run.thread_id}, conn)
-                if not pending:
-                    raise ConflictError(
-                        f"Thread {run.thread_id} has no pending interrupt to resume: the run it "
-                        "waited for ended meanwhile. Read the thread's state, then answer again."
-                    )
+            if resume_unchecked:
+                self._check_unchecked_resume(conn, run.thread_id, active)
             if active:
                 strategy = run.multitask_strategy
                 if strategy is MultitaskStrategy.REJECT:
@@ -354,6 +349,22 @@ class SqlOps(HitlOps, EventLogOps, OutboxOps):
                 updated_at=run.created_at,
             )
         return RunCreation(run=run, thread=thread, to_cancel=to_cancel)
+
+    def _check_unchecked_resume(self, conn: Connection, thread_id: str, active: list[Run]) -> None:
+        # A resume that found nothing pending because the thread was busy: it may wait for
+        # a run that will pause, but not answer what a queued run already answers.
+        active_ids = {r.run_id for r in active}
+        for record in self._all("thread_interrupts", {"thread_id": thread_id}, conn):
+            if record["status"] != "pending" and record["resolved_by_run_id"] in active_ids:
+                raise ConflictError(
+                    f"Interrupt {record['interrupt_id']} was already answered by run "
+                    f"{record['resolved_by_run_id']}, which has not finished yet."
+                )
+        if not active and not self._all("pending_interrupts", {"thread_id": thread_id}, conn):
+            raise ConflictError(
+                f"Thread {thread_id} has no pending interrupt to resume: the run it waited "
+                "for ended meanwhile. Read the thread's state, then answer again."
+            )
 
     def _settle_pending(self, conn: Connection, run: Run, *, delete: bool, now: datetime) -> None:
         self._exec("release_claims", {"run_id": run.run_id}, conn)
