@@ -1,9 +1,12 @@
-"""More human-in-the-loop shapes: parallel, static, subgraph, slow, failing and typed graphs."""
+"""More human-in-the-loop shapes: parallel, static, subgraph, slow, failing, typed graphs,
+and one with a side effect per step (for crash tests)."""
 
 from __future__ import annotations
 
 import asyncio
 import operator
+import os
+from pathlib import Path
 from typing import Annotated, TypedDict
 
 from langgraph.graph import START, StateGraph
@@ -156,3 +159,35 @@ _typed = StateGraph(TypedState)
 _typed.add_node("review", review)
 _typed.add_edge(START, "review")
 typed = _typed.compile()
+
+
+# Steps with side effects: each appends a line to the file `journal` names, then the
+# second waits. After a crash in the second step, the first must not run again.
+class JournalState(TypedDict, total=False):
+    journal: str
+    delay: float
+    steps: Annotated[list[str], operator.add]
+
+
+def _note(state: JournalState, step: str) -> None:
+    with Path(state["journal"]).open("a", encoding="utf-8") as out:
+        out.write(f"{step} {os.getpid()}\n")
+
+
+def charge(state: JournalState) -> JournalState:
+    _note(state, "charge")
+    return {"steps": ["charge"]}
+
+
+async def ship(state: JournalState) -> JournalState:
+    _note(state, "ship")
+    await asyncio.sleep(state.get("delay", 1.0))
+    return {"steps": ["ship"]}
+
+
+_journal = StateGraph(JournalState)
+_journal.add_node("charge", charge)
+_journal.add_node("ship", ship)
+_journal.add_edge(START, "charge")
+_journal.add_edge("charge", "ship")
+journal = _journal.compile()

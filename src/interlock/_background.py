@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 
 __all__ = ["Periodic"]
+
+logger = logging.getLogger("interlock")
+
+RETRY_PAUSE = 5.0  # seconds before a step that raised runs again
 
 
 class Periodic:
@@ -36,5 +41,12 @@ class Periodic:
             self._task = None
 
     async def _loop(self) -> None:
-        while True:  # noqa: ASYNC110 -- a timed repeat, not a wait for a condition
-            await asyncio.sleep(await self._step())
+        while True:
+            # A step that fails unexpectedly is logged and tried again later: the loop
+            # must outlive it, or its work (expiry, webhooks, pruning) silently stops.
+            try:
+                pause = await self._step()
+            except Exception:
+                logger.exception("%s failed; trying again in %.0f s.", self._name, RETRY_PAUSE)
+                pause = RETRY_PAUSE
+            await asyncio.sleep(pause)

@@ -24,6 +24,8 @@ from interlock.storage.sqlite import BUSY_TIMEOUT_MS, SQLiteStorage
 
 __all__ = ["Backend", "is_postgres", "open_backend"]
 
+POOL_OPEN_TIMEOUT = 10.0  # seconds to wait for the first PostgreSQL connection
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Backend:
@@ -42,10 +44,13 @@ def is_postgres(database: str | None) -> bool:
 async def open_backend(
     settings: Settings, stack: contextlib.AsyncExitStack, storage: Storage | None = None
 ) -> Backend:
-    """Open (and migrate) the database; everything closes with `stack`."""
+    """Open (and, unless `settings.migrate` is off, migrate) the database.
+
+    Everything opened closes with `stack`.
+    """
     if is_postgres(settings.database):
-        return await _open_postgres(str(settings.database), stack, storage)
-    return await _open_sqlite(settings.database_path(), stack, storage)
+        return await _open_postgres(settings, stack, storage)
+    return await _open_sqlite(settings, stack, storage)
 
 
 async def _sqlite_connection(path: Path, *, autocommit: bool) -> aiosqlite.Connection:
@@ -59,37 +64,65 @@ async def _sqlite_connection(path: Path, *, autocommit: bool) -> aiosqlite.Conne
 
 
 async def _open_sqlite(
-    path: Path, stack: contextlib.AsyncExitStack, storage: Storage | None
+    settings: Settings, stack: contextlib.AsyncExitStack, storage: Storage | None
 ) -> Backend:
+    path = settings.database_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     saver_conn = await _sqlite_connection(path, autocommit=False)
     stack.push_async_callback(saver_conn.close)
     memory_conn = await _sqlite_connection(path, autocommit=True)
     stack.push_async_callback(memory_conn.close)
     saver = AsyncSqliteSaver(saver_conn)
-    await saver.setup()
     memory = AsyncSqliteStore(memory_conn)
-    await memory.setup()
-    opened = storage or SQLiteStorage(path)
+    if settings.migrate:
+        await saver.setup()
+        await memory.setup()
+    opened = storage or SQLiteStorage(path, migrate=settings.migrate)
     await stack.enter_async_context(opened)
     return Backend(storage=opened, checkpointer=saver, store=memory)
 
 
 async def _open_postgres(
-    dsn: str, stack: contextlib.AsyncExitStack, storage: Storage | None
+    settings: Settings, stack: contextlib.AsyncExitStack, storage: Storage | None
 ) -> Backend:
     try:
         from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
         from langgraph.store.postgres.aio import AsyncPostgresStore
+        from psycopg.rows import dict_row
+        from psycopg_pool import AsyncConnectionPool
 
         from interlock.storage.postgres import PostgresStorage
     except ImportError as exc:
         msg = 'A postgresql:// database needs the extra: pip install "interlock[postgres]"'
         raise ConfigError(msg) from exc
-    saver = await stack.enter_async_context(AsyncPostgresSaver.from_conn_string(dsn))
-    await saver.setup()
-    memory = await stack.enter_async_context(AsyncPostgresStore.from_conn_string(dsn))
-    await memory.setup()
-    opened = storage or PostgresStorage(dsn)
+    dsn = str(settings.database)
+    # Checkpoints and the store share one pool. Each connection is checked as it is
+    # taken, so after a PostgreSQL restart the pool replaces the dead ones instead of
+    # failing every later checkpoint write.
+    pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
+        dsn,
+        min_size=1,
+        max_size=max(2, settings.pool_size),
+        kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+        check=AsyncConnectionPool.check_connection,
+        open=False,
+        name="interlock-checkpoints",
+    )
+    try:
+        await pool.open(wait=True, timeout=POOL_OPEN_TIMEOUT)
+    except Exception as exc:
+        await pool.close()
+        msg = (
+            f"Cannot reach the PostgreSQL database: {exc}. "
+            "Check --database and that the server is up."
+        )
+        raise ConfigError(msg) from exc
+    stack.push_async_callback(pool.close)
+    saver = AsyncPostgresSaver(pool)
+    memory = AsyncPostgresStore(pool)
+    if settings.migrate:
+        await saver.setup()
+        await memory.setup()
+    opened = storage or PostgresStorage(dsn, pool_size=settings.pool_size, migrate=settings.migrate)
     await stack.enter_async_context(opened)
     return Backend(storage=opened, checkpointer=saver, store=memory)

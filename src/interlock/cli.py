@@ -120,6 +120,26 @@ def _options(fn: click.decorators.FC) -> click.decorators.FC:
             help="Starts of a run whose workers keep stopping before it ends in error.",
         ),
         click.option(
+            "--shutdown-grace",
+            type=click.FloatRange(0),
+            default=10.0,
+            show_default=True,
+            help="Seconds running runs get to finish on SIGTERM before going back to the queue.",
+        ),
+        click.option(
+            "--pool-size",
+            type=click.IntRange(1, 1000),
+            default=8,
+            show_default=True,
+            help="PostgreSQL: connections per process (as many again for checkpoints).",
+        ),
+        click.option(
+            "--migrate/--no-migrate",
+            default=True,
+            show_default=True,
+            help="Apply pending schema migrations at start-up, or refuse a schema that is behind.",
+        ),
+        click.option(
             "--stream-keepalive",
             type=float,
             default=5.0,
@@ -201,7 +221,11 @@ def worker(log_level: str, **options: Any) -> None:
             await stop.wait()
             click.echo("Stopping: finishing running runs, then handing the rest back.", err=True)
 
-    asyncio.run(work())
+    try:
+        asyncio.run(work())
+    except InterlockError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
 
 
 @main.group()
@@ -215,25 +239,21 @@ def db() -> None:
 )
 @click.option("--database", default=None, help="A SQLite file or a postgresql:// URL.")
 def upgrade(config: Path, database: str | None) -> None:
-    """Apply the schema migrations the database has not seen yet, then exit."""
+    """Apply the schema migrations the database has not seen yet, then exit.
+
+    Covers Interlock's tables, the checkpoints and the store, so processes started with
+    --no-migrate find everything in place.
+    """
     import asyncio
+    import contextlib
 
-    from interlock.storage.base import Storage
+    from interlock.backend import open_backend
 
-    settings = Settings(config=config, database=database)
-    storage: Storage
-    if is_postgres(database):
-        from interlock.storage.postgres import PostgresStorage
-
-        storage = PostgresStorage(str(database))
-    else:
-        from interlock.storage.sqlite import SQLiteStorage
-
-        storage = SQLiteStorage(settings.database_path())
+    settings = Settings(config=config, database=database, pool_size=1)
 
     async def migrate() -> None:
-        async with storage:
-            pass
+        async with contextlib.AsyncExitStack() as stack:
+            await open_backend(settings, stack)
 
     try:
         asyncio.run(migrate())

@@ -111,6 +111,8 @@ class Settings:
     """Seconds a claimed run stays its worker's without a heartbeat."""
     max_attempts: int = 3
     """Starts of a run whose workers keep stopping before it ends in error."""
+    shutdown_grace: float = 10.0
+    """Seconds running runs get to finish on SIGTERM before they go back to the queue."""
     poll_interval: float = 1.0
     """Seconds between queue polls when no wake-up arrives (wake-ups are only hints)."""
     wait_keepalive: float = 5.0
@@ -121,6 +123,11 @@ class Settings:
     """Seconds the events of an ended run stay replayable (the official default is 2 minutes)."""
     webhook_timeout: float = 10.0
     """Seconds a run-completion webhook POST may take."""
+    pool_size: int = 8
+    """PostgreSQL: the most connections a process opens for its own tables (and as many
+    again for checkpoints and the store); they open as load needs them."""
+    migrate: bool = True
+    """Apply pending migrations at start-up; when False, refuse a schema that is behind."""
 
     def database_path(self) -> Path:
         """Return the SQLite file path, resolving the default next to the config."""

@@ -14,6 +14,7 @@ InterlockError
 ├── ConflictError          the resource exists, or the thread is busy (409)
 ├── GoneError              the interrupt expired before the answer arrived (410)
 └── StorageError           the database failed underneath us
+    └── DatabaseUnavailable  it cannot be reached at all (down, restarting)
 ```
 """
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 __all__ = [
     "ConfigError",
     "ConflictError",
+    "DatabaseUnavailable",
     "GoneError",
     "GraphLoadError",
     "InterlockError",
@@ -80,3 +82,28 @@ class GoneError(InterlockError):
 
 class StorageError(InterlockError):
     """The database failed. The request was not applied; retry it."""
+
+
+class DatabaseUnavailable(StorageError):
+    """The database cannot be reached (down or restarting). Nothing was applied; retry."""
+
+
+def is_database_outage(exc: BaseException) -> bool:
+    """Whether `exc`, or an error that caused it, says the database went away.
+
+    Used to tell a run that failed because PostgreSQL restarted under its checkpointer
+    from a run whose graph failed: the first is handed back to the queue, the second ends.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DatabaseUnavailable):
+            return True
+        # psycopg's OperationalError (and psycopg_pool's PoolTimeout, a subclass) mean a
+        # lost or refused connection; matched by module so SQLite-only installs need no psycopg.
+        for cls in type(current).__mro__:
+            if cls.__name__ == "OperationalError" and cls.__module__.startswith("psycopg"):
+                return True
+        current = current.__cause__ or current.__context__
+    return False

@@ -115,7 +115,7 @@ async def running(
             for loop in reversed(loops):
                 await loop.stop()
             if settings.workers:
-                await worker.stop()
+                await worker.stop(settings.shutdown_grace)
 
 
 async def _after_run(ctx: ServiceContext, webhooks: WebhookSender, run: Run) -> None:

@@ -95,6 +95,11 @@ class LiveServer:
         self.kill()
         raise RuntimeError(f"The server did not answer /ok within {START_TIMEOUT} s:\n{self.log()}")
 
+    @property
+    def running(self) -> bool:
+        """Whether the server process is alive."""
+        return self._proc is not None and self._proc.poll() is None
+
     def log(self) -> str:
         """What the server printed so far."""
         try:

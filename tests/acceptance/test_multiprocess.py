@@ -36,12 +36,12 @@ class Workers:
         self.folder = folder
         self.procs: list[subprocess.Popen[bytes]] = []
 
-    def start(self) -> subprocess.Popen[bytes]:
-        """Start one more worker."""
+    def start(self, *extra: str) -> subprocess.Popen[bytes]:
+        """Start one more worker, with more flags if given."""
         log = (self.folder / f"worker{len(self.procs)}.log").open("ab")
         proc = subprocess.Popen(
             [sys.executable, "-m", "interlock", "worker", "--config", str(EXAMPLES),
-             "--database", self.database, "--lease-seconds", LEASE],
+             "--database", self.database, "--lease-seconds", LEASE, *extra],
             stdout=log, stderr=log, env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )  # fmt: skip
         log.close()
@@ -153,6 +153,41 @@ async def test_killed_worker_run_finishes_on_another(
         assert thread["status"] == "interrupted"
 
 
+async def test_killed_worker_does_not_repeat_steps_before_its_last_checkpoint(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """SIGKILL in the second step: the run ends on the other worker, the first step ran once."""
+    api, workers, _ = cluster
+    journal = tmp_path / "journal.txt"
+    journal.touch()
+    async with httpx.AsyncClient(base_url=api.url, timeout=60) as http:
+        thread_id = (await http.post("/threads", json={})).json()["thread_id"]
+        run = (
+            await http.post(
+                f"/threads/{thread_id}/runs",
+                json={"assistant_id": "journal", "input": {"journal": str(journal), "delay": 3}},
+            )
+        ).json()
+        deadline = time.monotonic() + 60
+        while "ship" not in journal.read_text():
+            assert time.monotonic() < deadline, "the second step never started"
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)  # the first step's checkpoint is written meanwhile
+        # Each line carries the pid of the worker that wrote it: kill that one.
+        first_pid = int(journal.read_text().split()[1])
+        [victim] = [proc for proc in workers.procs if proc.pid == first_pid]
+        victim.kill()
+        victim.wait()
+        done = await _status(http, thread_id, run["run_id"], "success")
+        assert done["status"] == "success"
+        state = (await http.get(f"/threads/{thread_id}/state")).json()
+    assert state["values"]["steps"] == ["charge", "ship"]
+    lines = [line.split() for line in journal.read_text().splitlines()]
+    survivor = next(proc.pid for proc in workers.procs if proc.pid != first_pid)
+    # The step the crash cut short ran again on the survivor; the one before did not.
+    assert lines == [["charge", str(first_pid)], ["ship", str(first_pid)], ["ship", str(survivor)]]
+
+
 async def test_cancel_reaches_the_worker_process(cluster: Cluster) -> None:
     """A cancel sent to the API process stops a run executing in a worker process."""
     api, _, _ = cluster
@@ -253,4 +288,31 @@ async def test_sigterm_lets_a_worker_finish_its_run(
         for proc in workers.procs:
             assert proc.wait(30) == 0
         finished = (await http.get(f"/threads/{thread_id}/runs/{run['run_id']}")).json()
+        assert finished["status"] == "success"
+
+
+async def test_sigterm_hands_back_a_run_that_outlasts_the_grace_period(
+    cluster: Cluster,
+) -> None:
+    """A run longer than --shutdown-grace goes back to the queue and ends on the next worker."""
+    api, workers, _ = cluster
+    for proc in workers.procs:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+    short = workers.start("--shutdown-grace", "0.5")
+    async with httpx.AsyncClient(base_url=api.url, timeout=60) as http:
+        thread_id = (await http.post("/threads", json={})).json()["thread_id"]
+        run = (
+            await http.post(
+                f"/threads/{thread_id}/runs",
+                json={"assistant_id": "slow", "input": {"delay": 3}},
+            )
+        ).json()
+        await _status(http, thread_id, run["run_id"], "running")
+        short.send_signal(signal.SIGTERM)
+        assert short.wait(30) == 0
+        handed_back = (await http.get(f"/threads/{thread_id}/runs/{run['run_id']}")).json()
+        assert handed_back["status"] == "pending"
+        workers.start()
+        finished = await _status(http, thread_id, run["run_id"], "success")
         assert finished["status"] == "success"

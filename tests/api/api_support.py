@@ -24,6 +24,7 @@ GRAPHS = [
     "slow",
     "boom",
     "typed",
+    "journal",
 ]
 """The graphs of examples/langgraph.json, in the order the file lists them."""
 

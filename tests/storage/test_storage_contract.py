@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -433,3 +433,65 @@ async def test_unchecked_resume_behind_a_resume_run_conflicts(storage: Storage) 
             resume_unchecked=True,
         )  # fmt: skip
     assert await storage.get_run(late.run_id) is None
+
+
+@pytest.mark.postgres
+async def test_postgres_pool_serves_operations_while_a_connection_waits_on_a_lock(
+    postgres_dsn: str,
+) -> None:
+    """A transaction stuck behind a row lock does not hold up the process's other calls."""
+    import asyncio
+
+    import psycopg
+
+    async with PostgresStorage(postgres_dsn, pool_size=3) as storage:
+        thread = await storage.create_thread(_thread(), if_exists="raise")
+        with psycopg.connect(postgres_dsn) as blocker:
+            # Hold the thread's row lock from outside, so a run for it waits in the pool.
+            blocker.execute("SELECT 1 FROM threads WHERE thread_id = %s FOR UPDATE",
+                            (thread.thread_id,))  # fmt: skip
+            waiting = asyncio.create_task(_queue(storage, _run(thread.thread_id)))
+            await asyncio.sleep(0.3)
+            assert not waiting.done()
+            # Other calls go through the pool's other connections meanwhile.
+            others = await asyncio.gather(
+                *(storage.create_thread(_thread(), if_exists="raise") for _ in range(10))
+            )
+            assert len(others) == 10
+            assert not waiting.done()
+            blocker.rollback()
+        run = await waiting
+        assert (await storage.get_run(run.run_id)) is not None
+        assert storage.open_connections <= 3
+
+
+async def test_storage_without_migrate_refuses_a_schema_that_is_behind(tmp_path: Path) -> None:
+    """`--no-migrate` on a database nobody upgraded: a clear error, and nothing created."""
+    from interlock.errors import StorageError
+
+    fresh = SQLiteStorage(tmp_path / "behind.db", migrate=False)
+    with pytest.raises(StorageError, match="interlock db upgrade"):
+        async with fresh:
+            pass
+    # Once upgraded, the same switch opens it.
+    async with SQLiteStorage(tmp_path / "behind.db"):
+        pass
+    async with SQLiteStorage(tmp_path / "behind.db", migrate=False) as upgraded:
+        assert await upgraded.get_thread("missing") is None
+
+
+@pytest.mark.postgres
+async def test_postgres_without_migrate_refuses_a_schema_that_is_behind(
+    new_postgres_database: Callable[[], str],
+) -> None:
+    """The same refusal on an empty PostgreSQL database."""
+    from interlock.errors import StorageError
+
+    dsn = new_postgres_database()
+    with pytest.raises(StorageError, match="interlock db upgrade"):
+        async with PostgresStorage(dsn, migrate=False):
+            pass
+    async with PostgresStorage(dsn):
+        pass
+    async with PostgresStorage(dsn, migrate=False) as upgraded:
+        assert await upgraded.get_thread("missing") is None

@@ -6,8 +6,10 @@ import json
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from interlock import __version__
@@ -95,3 +97,35 @@ def test_db_upgrade_migrates_and_is_idempotent(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
         assert "up to date" in result.output
     assert db.exists()
+
+
+def test_no_migrate_refuses_a_database_nobody_upgraded(tmp_path: Path) -> None:
+    """`--no-migrate` on a fresh file: the server does not start and says what to run."""
+    done = subprocess.run(
+        [sys.executable, "-m", "interlock", "dev", "--config", str(EXAMPLES),
+         "--port", str(free_port()), "--database", str(tmp_path / "db.sqlite"), "--no-migrate"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "missing migrations" in done.stderr
+    assert "interlock db upgrade" in done.stderr
+
+
+@pytest.mark.postgres
+def test_db_upgrade_prepares_checkpoints_and_store_too(
+    new_postgres_database: Callable[[], str],
+) -> None:
+    """After `db upgrade`, processes started with --no-migrate find every table in place."""
+    import psycopg
+
+    dsn = new_postgres_database()
+    result = CliRunner().invoke(main, ["db", "upgrade", "--database", dsn])
+    assert result.exit_code == 0, result.output
+    with psycopg.connect(dsn) as conn:
+        tables = {
+            row[0]
+            for row in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+            ).fetchall()
+        }
+    assert {"runs", "threads", "interrupts", "checkpoints", "checkpoint_writes", "store"} <= tables

@@ -17,6 +17,7 @@ from langgraph.types import Command, Send, StateSnapshot
 from interlock import serde
 from interlock._version import __version__
 from interlock.config import ExpiryPolicy, InterruptOptions
+from interlock.errors import is_database_outage
 from interlock.execution.pauses import interrupt_records, static_when, thread_interrupts
 from interlock.execution.stream import EventSink, StreamMapper, graph_modes
 from interlock.graphs import AnyGraph, GraphRegistry
@@ -102,7 +103,9 @@ class Executor:
                 if not namespace and mode == "values":
                     _collect_values(collected, chunk)
                 mapper.handle(namespace, mode, chunk)
-        except Exception as exc:  # noqa: BLE001 -- user graph code: any failure ends the run
+        except Exception as exc:  # user graph code: any failure ends the run
+            if is_database_outage(exc):
+                raise  # not the graph's failure: the worker hands the run back
             sink.emit("error", error_body(exc))
             state = await _safe_state(graph, config)
             return failed_outcome(run, exc, state, self.expiry_for(run))
@@ -223,7 +226,9 @@ async def _safe_state(graph: AnyGraph | None, config: RunnableConfig) -> StateSn
     try:
         snapshot: StateSnapshot = await graph.aget_state(head_config, subgraphs=True)
         return snapshot
-    except Exception:  # noqa: BLE001 -- the state is informative; the run outcome matters more
+    except Exception as exc:  # the state is informative; the outcome matters more
+        if is_database_outage(exc):
+            raise  # an outcome without the thread's state would drop its pending interrupts
         return None
 
 

@@ -8,6 +8,7 @@ write while the previous one is in flight, never one transaction per token.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -15,11 +16,16 @@ from langchain_core.messages import BaseMessage, BaseMessageChunk, message_chunk
 from langgraph.types import StreamMode
 
 from interlock import serde
+from interlock.errors import StorageError
 from interlock.events.base import Notifier
 from interlock.models import NewEvent, Run, utcnow
 from interlock.storage.base import Storage
 
 __all__ = ["LANGGRAPH_MODES", "EventSink", "StreamMapper", "graph_modes"]
+
+logger = logging.getLogger("interlock.worker")
+
+MAX_RETRY_DELAY = 2.0  # seconds between event appends while the database is away
 
 # The stream modes a client may ask for, and the langgraph mode that feeds each.
 LANGGRAPH_MODES: dict[str, StreamMode | None] = {
@@ -60,6 +66,8 @@ class EventSink:
         self._run = run
         self._buffer: list[NewEvent] = []
         self._writer: asyncio.Task[None] | None = None
+        self._failures = 0
+        self._retry_at = 0.0
 
     def emit(self, event: str, data: Any) -> None:
         """Queue one event; its data is encoded now, so later changes cannot leak in."""
@@ -71,13 +79,25 @@ class EventSink:
                 data=serde.dumps(data).decode(),
             )
         )
-        if self._writer is None or self._writer.done():
+        idle = self._writer is None or self._writer.done()
+        if idle and asyncio.get_running_loop().time() >= self._retry_at:
             self._writer = asyncio.create_task(self._write())
 
     async def _write(self) -> None:
         while self._buffer:
             batch, self._buffer = self._buffer, []
-            await self._storage.append_events(batch, utcnow())
+            try:
+                await self._storage.append_events(batch, utcnow())
+            except StorageError as exc:
+                # The database is away (a restart): keep the batch, in order, for a later
+                # write or for the commit of the run's end, and back off meanwhile.
+                self._buffer[:0] = batch
+                self._failures += 1
+                delay = min(MAX_RETRY_DELAY, 0.05 * 2**self._failures)
+                self._retry_at = asyncio.get_running_loop().time() + delay
+                logger.warning("Appending events of run %s failed: %s", self._run.run_id, exc)
+                return
+            self._failures = 0
             self._notifier.events_appended(self._run.run_id, self._run.thread_id)
 
     async def close(self) -> list[NewEvent]:

@@ -16,10 +16,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from interlock.errors import DatabaseUnavailable, StorageError, is_database_outage
 from interlock.events.base import Notifier
 from interlock.execution.executor import Executor, error_body
 from interlock.execution.stream import EventSink
-from interlock.models import Run, RunStatus, ThreadStatus, utcnow
+from interlock.models import NewEvent, Run, RunStatus, ThreadStatus, utcnow
 from interlock.storage.base import RunOutcome, Storage
 
 __all__ = ["CancelAction", "Worker"]
@@ -136,19 +137,22 @@ class Worker:
                 self._slot_free.clear()
                 await self._slot_free.wait()
                 continue
+            # Any failure (the database away) is logged and retried: a dead claim loop would
+            # leave the queue unserved while the process looks alive.
             try:
                 now = utcnow()
                 run = await self._storage.claim_run(
                     now, worker_id=self.worker_id, lease_until=now + timedelta(seconds=self._lease)
                 )
+                if run is not None:
+                    self._spawn(run)
+                    continue
+                sleep = await self._sleep_time()
             except Exception:
                 logger.exception("Claiming a run failed; retrying.")
                 await asyncio.sleep(self._poll_interval)
                 continue
-            if run is not None:
-                self._spawn(run)
-                continue
-            await self._notifier.wait_for_queue(await self._sleep_time())
+            await self._notifier.wait_for_queue(sleep)
 
     async def _sleep_time(self) -> float:
         next_at = await self._storage.next_available_at()
@@ -205,6 +209,9 @@ class Worker:
                 await self._cancelled(run, sink, active.cancel_action, active.cancel_message or "")
                 return
             except Exception as exc:
+                if is_database_outage(exc):
+                    await self._hand_back(run, sink, exc)
+                    return
                 logger.exception("Run %s failed outside its graph.", run.run_id)
                 body = error_body(exc)
                 outcome = RunOutcome(
@@ -226,16 +233,49 @@ class Worker:
         # Another run of the same thread may be waiting for this one to end.
         self._notifier.run_queued()
 
+    async def _hand_back(self, run: Run, sink: EventSink, exc: BaseException) -> None:
+        # The database went away under the run (a PostgreSQL restart): the graph did not
+        # fail, so the run is not ended. Its lease is dropped so that the next attempt,
+        # here or on another worker, continues from its last checkpoint. When even this
+        # fails, the lease runs out on its own and the same happens later.
+        logger.warning("Run %s lost its database (%s); handing it back.", run.run_id, exc)
+        try:
+            await self._storage.append_events(await sink.close(), utcnow())
+            now = utcnow()
+            await self._storage.renew_leases(self.worker_id, [run.run_id], now)
+            for ended in await self._storage.recover_expired(
+                now + timedelta(milliseconds=1), max_attempts=self._max_attempts
+            ):
+                self._notifier.run_ended(ended)
+        except StorageError as again:
+            logger.warning("Handing run %s back failed (%s); its lease will.", run.run_id, again)
+
     async def _finish(self, run: Run, outcome: RunOutcome, sink: EventSink) -> None:
         events = await sink.close()
-        ended = await self._storage.finish_run(
-            run.run_id, outcome, utcnow(), events, worker_id=self.worker_id
-        )
+        ended = await self._write_end(run, outcome, events)
         sink.committed()
         final = ended or run
         self._notifier.run_ended(final)
         if self._on_run_end is not None and ended is not None:
             await self._on_run_end(ended)
+
+    async def _write_end(self, run: Run, outcome: RunOutcome, events: list[NewEvent]) -> Run | None:
+        # The run has ended; its record must not be lost to a database restart. Retry
+        # while our lease would still hold; after that another worker owns the run.
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + self._lease
+        delay = 0.05
+        while True:
+            try:
+                return await self._storage.finish_run(
+                    run.run_id, outcome, utcnow(), events, worker_id=self.worker_id
+                )
+            except DatabaseUnavailable:
+                if loop.time() + delay > give_up:
+                    raise
+                logger.warning("Recording the end of run %s failed; retrying.", run.run_id)
+                await asyncio.sleep(delay)
+                delay = min(2.0, delay * 2)
 
     async def _cancelled(
         self, run: Run, sink: EventSink, action: CancelAction, message: str

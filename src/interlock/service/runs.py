@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from interlock.config import parse_expiry
@@ -31,6 +32,7 @@ from interlock.service.assistants import resolve_assistant
 from interlock.service.context import ServiceContext
 from interlock.service.ids import require_uuid
 from interlock.service.interrupts import Answer
+from interlock.service.outage import ride_out
 from interlock.service.threads import get_thread, new_thread
 from interlock.storage.base import InterruptClaim, RunCreation, ThreadQuery
 
@@ -256,7 +258,7 @@ async def _answer(ctx: ServiceContext, record: InterruptRecord, value: Any, answ
 async def wait_for_run(ctx: ServiceContext, run_id: str) -> Run | None:
     """Wait until a run reaches a final status; None when it was deleted meanwhile."""
     while True:
-        run = await ctx.storage.get_run(run_id)
+        run = await ride_out(partial(ctx.storage.get_run, run_id))
         if run is None:
             return None
         if not run.status.is_active:

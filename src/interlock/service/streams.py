@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import partial
 
 from interlock.models import StreamEvent
 from interlock.service.context import ServiceContext
+from interlock.service.outage import ride_out
 
 __all__ = ["follow_run", "follow_thread", "parse_last_event_id"]
 
@@ -33,9 +35,11 @@ async def follow_run(ctx: ServiceContext, run_id: str, *, after: int) -> AsyncIt
             waiter.arm()
             # The status is read before the events: a run's last events are committed with
             # its end, so once it reads as ended, one more read drains everything.
-            run = await ctx.storage.get_run(run_id)
+            run = await ride_out(partial(ctx.storage.get_run, run_id))
             ended = run is None or not run.status.is_active
-            events = await ctx.storage.read_events(run_id=run_id, after=after, limit=BATCH)
+            events = await ride_out(
+                partial(ctx.storage.read_events, run_id=run_id, after=after, limit=BATCH)
+            )
             for event in events:
                 yield event
                 after = event.event_id
@@ -55,7 +59,9 @@ async def follow_thread(
     with ctx.notifier.watch_events(f"thread:{thread_id}") as waiter:
         while True:
             waiter.arm()
-            events = await ctx.storage.read_events(thread_id=thread_id, after=after, limit=BATCH)
+            events = await ride_out(
+                partial(ctx.storage.read_events, thread_id=thread_id, after=after, limit=BATCH)
+            )
             for event in events:
                 yield event
                 after = event.event_id

@@ -66,6 +66,8 @@ class Dialect(abc.ABC):
     """The statement that opens a write transaction."""
     errors: tuple[type[Exception], ...]
     """The driver's errors, reported as `StorageError`."""
+    migrations_table_exists: str
+    """A query with a row when the migrations table exists."""
 
     @abc.abstractmethod
     def connect(self) -> Connection:
@@ -90,6 +92,9 @@ class SQLiteDialect(Dialect):
     name = "sqlite"
     begin = "BEGIN IMMEDIATE"  # take the write lock now: no upgrade deadlocks later
     errors = (sqlite3.Error,)
+    migrations_table_exists = (
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'interlock_migrations'"
+    )
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -152,6 +157,10 @@ class PostgresDialect(Dialect):
 
     name = "postgres"
     begin = "BEGIN"
+    migrations_table_exists = (
+        "SELECT 1 FROM pg_tables "
+        "WHERE schemaname = current_schema() AND tablename = 'interlock_migrations'"
+    )
 
     def __init__(self, dsn: str) -> None:
         try:

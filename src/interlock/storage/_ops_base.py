@@ -1,7 +1,7 @@
-"""The base of the SQLite operations: the connection, transactions, shared helpers.
+"""The base of the SQL operations: one connection, transactions, shared helpers.
 
-`SQLiteStorage` runs each of these in its own database thread, so a whole transaction
-is one hop from the event loop, and a writer waiting for the file lock never blocks it.
+`ThreadedSqlStorage` runs each operation whole in a database thread, so a transaction
+is one hop from the event loop, and a writer waiting for a lock never blocks it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from interlock import serde
-from interlock.errors import StorageError
+from interlock.errors import DatabaseUnavailable, StorageError
 from interlock.models import (
     Decision,
     JSONObject,
@@ -80,6 +80,17 @@ class SqlBase:
                 applied.append(name)
         return applied
 
+    def pending_migrations(self) -> list[str]:
+        """The names of the migrations this database has not seen."""
+        exists = self.conn.execute(self.dialect.migrations_table_exists).fetchone()
+        done: set[int] = set()
+        if exists is not None:
+            rows = self.conn.execute("SELECT version FROM interlock_migrations").fetchall()
+            done = {row["version"] for row in rows}
+        return [
+            name for number, name, _ in load_migrations(self.dialect.name) if number not in done
+        ]
+
     @contextlib.contextmanager
     def _tx(self) -> Iterator[Connection]:
         # Driver errors pass through: `run` turns them into StorageError (and reconnects).
@@ -117,7 +128,7 @@ class SqlBase:
             self.conn = self.dialect.connect()
             return fn()
         except self.dialect.errors as exc:
-            raise StorageError(f"The database is unreachable: {exc}") from exc
+            raise DatabaseUnavailable(f"The database is unreachable: {exc}") from exc
 
     def _one(
         self, name: str, params: Mapping[str, Any], conn: Connection | None = None

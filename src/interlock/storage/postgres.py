@@ -5,16 +5,23 @@ from __future__ import annotations
 from interlock.storage._dialect import PostgresDialect
 from interlock.storage._threaded import ThreadedSqlStorage
 
-__all__ = ["PostgresStorage"]
+__all__ = ["DEFAULT_POOL_SIZE", "PostgresStorage"]
+
+DEFAULT_POOL_SIZE = 8
+"""Connections per process for Interlock's own tables (and as many for checkpoints)."""
 
 
 class PostgresStorage(ThreadedSqlStorage):
-    """Storage in a PostgreSQL database; the schema is migrated on open.
+    """Storage in a PostgreSQL database, over a pool of connections.
 
     Args:
         dsn: a `postgresql://` URL or libpq connection string.
+        pool_size: the most connections this process opens; they open as load needs them.
+        migrate: apply pending migrations on open (else refuse a schema that is behind).
     """
 
-    def __init__(self, dsn: str) -> None:
+    def __init__(
+        self, dsn: str, *, pool_size: int = DEFAULT_POOL_SIZE, migrate: bool = True
+    ) -> None:
         self.dsn = dsn
-        super().__init__(PostgresDialect(dsn))
+        super().__init__(PostgresDialect(dsn), connections=pool_size, migrate=migrate)

@@ -15,8 +15,11 @@ class SQLiteStorage(ThreadedSqlStorage):
 
     Args:
         path: the database file; its folder is created when missing.
+        migrate: apply pending migrations on open (else refuse a schema that is behind).
     """
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, migrate: bool = True) -> None:
         self.path = Path(path)
-        super().__init__(SQLiteDialect(self.path))
+        # One connection: SQLite has one writer at a time, and queueing writers in the
+        # process is cheaper than retrying them against the file lock.
+        super().__init__(SQLiteDialect(self.path), migrate=migrate)
