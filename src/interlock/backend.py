@@ -103,7 +103,12 @@ async def _open_postgres(
         dsn,
         min_size=1,
         max_size=max(2, settings.pool_size),
-        kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+        kwargs={
+            "autocommit": True,
+            "prepare_threshold": 0,
+            "row_factory": dict_row,
+            "connect_timeout": int(POOL_OPEN_TIMEOUT),
+        },
         check=AsyncConnectionPool.check_connection,
         open=False,
         name="interlock-checkpoints",

@@ -89,21 +89,37 @@ class DatabaseUnavailable(StorageError):
 
 
 def is_database_outage(exc: BaseException) -> bool:
-    """Whether `exc`, or an error that caused it, says the database went away.
+    """Whether `exc`, or an error that caused it, says the database connection was lost.
 
     Used to tell a run that failed because PostgreSQL restarted under its checkpointer
     from a run whose graph failed: the first is handed back to the queue, the second ends.
+    Only lost or refused connections count (psycopg errors without a SQLSTATE, class 08,
+    shutdowns 57P01-57P03, the pool's timeout); a cancelled query, a deadlock or a
+    constraint violation is the graph's own failure.
     """
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, DatabaseUnavailable):
+        if isinstance(current, DatabaseUnavailable) or _lost_connection(current):
             return True
-        # psycopg's OperationalError (and psycopg_pool's PoolTimeout, a subclass) mean a
-        # lost or refused connection; matched by module so SQLite-only installs need no psycopg.
-        for cls in type(current).__mro__:
-            if cls.__name__ == "OperationalError" and cls.__module__.startswith("psycopg"):
-                return True
-        current = current.__cause__ or current.__context__
+        cause = current.__cause__
+        if cause is None and not current.__suppress_context__:
+            cause = current.__context__
+        current = cause
+    return False
+
+
+_LOST_STATES = ("57P01", "57P02", "57P03")  # admin shutdown, crash shutdown, starting up
+
+
+def _lost_connection(exc: BaseException) -> bool:
+    # Matched by module and name, so SQLite-only installs need no psycopg.
+    for cls in type(exc).__mro__:
+        if cls.__module__.split(".")[0] in ("psycopg", "psycopg_pool") and cls.__name__ in (
+            "OperationalError",
+            "PoolTimeout",
+        ):
+            state = getattr(exc, "sqlstate", None)
+            return state is None or state.startswith("08") or state in _LOST_STATES
     return False

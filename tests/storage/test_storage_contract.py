@@ -495,3 +495,37 @@ async def test_postgres_without_migrate_refuses_a_schema_that_is_behind(
         pass
     async with PostgresStorage(dsn, migrate=False) as upgraded:
         assert await upgraded.get_thread("missing") is None
+
+
+async def test_ending_a_run_twice_or_from_a_stale_attempt_writes_nothing(storage: Storage) -> None:
+    """A retried end (its acknowledgement lost) and an earlier attempt's end are no-ops."""
+    thread = await storage.create_thread(_thread(), if_exists="raise")
+    run = await _queue(storage, _run(thread.thread_id))
+    now = utcnow()
+    first = await _claim(storage, now, "w1")
+    assert first is not None
+    # The lease ran out and the same worker claimed the run again: attempt 2.
+    later = now + timedelta(minutes=5)
+    await storage.recover_expired(later, max_attempts=5)
+    second = await _claim(storage, later, "w1")
+    assert second is not None
+    assert second.attempt == first.attempt + 1
+    done = RunOutcome(
+        status=RunStatus.SUCCESS, output={"n": 1}, thread_status=ThreadStatus.IDLE,
+        thread_values={},
+    )  # fmt: skip
+    stale = await storage.finish_run(
+        run.run_id, done, later, [_event(run, "values", 0)], worker_id="w1", attempt=first.attempt
+    )
+    assert stale is None
+    ended = await storage.finish_run(
+        run.run_id, done, later, [_event(run, "values", 1)], worker_id="w1", attempt=second.attempt
+    )
+    assert ended is not None
+    assert ended.status == RunStatus.SUCCESS
+    again = await storage.finish_run(
+        run.run_id, done, later, [_event(run, "values", 1)], worker_id="w1", attempt=second.attempt
+    )
+    assert again is None
+    events = await storage.read_events(run_id=run.run_id, after=0, limit=10)
+    assert [e.data for e in events] == ['{"n": 1}']

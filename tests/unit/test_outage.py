@@ -34,3 +34,13 @@ def test_graph_and_query_errors_are_not_outages() -> None:
     assert not is_database_outage(StorageError("refused"))
     assert not is_database_outage(psycopg.errors.UniqueViolation("duplicate"))
     assert not is_database_outage(sqlite3.OperationalError("database is locked"))
+    assert not is_database_outage(psycopg.errors.QueryCanceled("statement timeout"))
+    assert not is_database_outage(psycopg.errors.DeadlockDetected("deadlock"))
+
+
+def test_a_suppressed_context_is_not_followed() -> None:
+    """`raise ... from None` hides the lost connection the graph chose to handle."""
+    handled = RuntimeError("handled it")
+    handled.__context__ = psycopg.OperationalError("lost")
+    handled.__suppress_context__ = True
+    assert not is_database_outage(handled)

@@ -106,8 +106,10 @@ class Executor:
         except Exception as exc:  # user graph code: any failure ends the run
             if is_database_outage(exc):
                 raise  # not the graph's failure: the worker hands the run back
-            sink.emit("error", error_body(exc))
+            # The state first: if the database goes away now, the run is handed back and
+            # its stream must not have announced an error.
             state = await _safe_state(graph, config)
+            sink.emit("error", error_body(exc))
             return failed_outcome(run, exc, state, self.expiry_for(run))
         state = await _safe_state(graph, config)
         static = await _static_stop(graph, state, kwargs.get("interrupt_before"))

@@ -16,7 +16,7 @@ from langchain_core.messages import BaseMessage, BaseMessageChunk, message_chunk
 from langgraph.types import StreamMode
 
 from interlock import serde
-from interlock.errors import StorageError
+from interlock.errors import DatabaseUnavailable
 from interlock.events.base import Notifier
 from interlock.models import NewEvent, Run, utcnow
 from interlock.storage.base import Storage
@@ -68,6 +68,7 @@ class EventSink:
         self._writer: asyncio.Task[None] | None = None
         self._failures = 0
         self._retry_at = 0.0
+        self._closed = False
 
     def emit(self, event: str, data: Any) -> None:
         """Queue one event; its data is encoded now, so later changes cannot leak in."""
@@ -88,20 +89,29 @@ class EventSink:
             batch, self._buffer = self._buffer, []
             try:
                 await self._storage.append_events(batch, utcnow())
-            except StorageError as exc:
+            except DatabaseUnavailable as exc:
                 # The database is away (a restart): keep the batch, in order, for a later
                 # write or for the commit of the run's end, and back off meanwhile.
                 self._buffer[:0] = batch
                 self._failures += 1
                 delay = min(MAX_RETRY_DELAY, 0.05 * 2**self._failures)
-                self._retry_at = asyncio.get_running_loop().time() + delay
+                loop = asyncio.get_running_loop()
+                self._retry_at = loop.time() + delay
+                loop.call_later(delay, self._retry)
                 logger.warning("Appending events of run %s failed: %s", self._run.run_id, exc)
                 return
             self._failures = 0
             self._notifier.events_appended(self._run.run_id, self._run.thread_id)
 
+    def _retry(self) -> None:
+        # Flush what waited, even if the run emits nothing more for a while.
+        idle = self._writer is None or self._writer.done()
+        if idle and self._buffer and not self._closed:
+            self._writer = asyncio.create_task(self._write())
+
     async def close(self) -> list[NewEvent]:
         """Wait for the write in flight; return what is left, to commit with the run's end."""
+        self._closed = True
         if self._writer is not None:
             # Shielded: a cancelled run must still leave its events in order.
             await asyncio.shield(self._writer)

@@ -16,7 +16,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from interlock.errors import DatabaseUnavailable, StorageError, is_database_outage
+from interlock._outage import ride_out
+from interlock.errors import StorageError, is_database_outage
 from interlock.events.base import Notifier
 from interlock.execution.executor import Executor, error_body
 from interlock.execution.stream import EventSink
@@ -30,6 +31,7 @@ logger = logging.getLogger("interlock.worker")
 SHUTDOWN_GRACE = 10.0  # seconds running runs get to finish on shutdown
 LEASE = 30.0  # seconds a claimed run stays this worker's without a heartbeat
 MAX_ATTEMPTS = 3  # times a run is started before a lost run ends in error
+CLAIM_LOOP_EXIT = 5.0  # seconds the claim loop gets to leave on its own at shutdown
 
 CancelAction = str  # "interrupt" or "rollback"
 RunHook = Callable[[Run], Awaitable[None]]
@@ -37,7 +39,7 @@ RunHook = Callable[[Run], Awaitable[None]]
 
 @dataclass(slots=True)
 class _Active:
-    task: asyncio.Task[None]
+    task: asyncio.Task[None] | None = None
     cancel_action: CancelAction | None = None
     cancel_message: str | None = None
     finishing: bool = False
@@ -104,11 +106,18 @@ class Worker:
         """Stop claiming, let running runs finish within `grace`, then hand the rest back."""
         self._stopping = True
         self._notifier.run_queued()
-        for background in (self._loop_task, self._beat_task):
-            if background is not None:
-                background.cancel()
-                await asyncio.gather(background, return_exceptions=True)
-        tasks = [a.task for a in self._active.values()]
+        self._slot_free.set()
+        if self._loop_task is not None:
+            # Let the claim loop see `_stopping` and leave by itself: cancelled mid-claim,
+            # its claim could still commit in a database thread after the hand-back below.
+            done, _ = await asyncio.wait({self._loop_task}, timeout=CLAIM_LOOP_EXIT)
+            if not done:
+                self._loop_task.cancel()
+            await asyncio.gather(self._loop_task, return_exceptions=True)
+        if self._beat_task is not None:
+            self._beat_task.cancel()
+            await asyncio.gather(self._beat_task, return_exceptions=True)
+        tasks = [a.task for a in self._active.values() if a.task is not None]
         if tasks:
             logger.info("Waiting up to %.0f s for %d running run(s).", grace, len(tasks))
             _, pending = await asyncio.wait(tasks, timeout=grace)
@@ -128,7 +137,8 @@ class Worker:
             return True  # already ending; its final record is being written
         active.cancel_action = action
         active.cancel_message = message
-        active.task.cancel()
+        if active.task is not None:
+            active.task.cancel()
         return True
 
     async def _claim_loop(self) -> None:
@@ -190,11 +200,20 @@ class Worker:
         self._notifier.run_queued()
 
     def _spawn(self, run: Run) -> None:
-        task = asyncio.create_task(self._execute(run), name=f"interlock-run-{run.run_id}")
-        self._active[run.run_id] = _Active(task)
+        earlier = self._active.get(run.run_id)
+        if earlier is not None:
+            # An earlier attempt of this run is still winding down here (its lease ran out
+            # during an outage and the run came back to us): it must not write anything.
+            earlier.cancel_action = "lost"
+            if earlier.task is not None:
+                earlier.task.cancel()
+        active = _Active()
+        self._active[run.run_id] = active
+        active.task = asyncio.create_task(
+            self._execute(run, active), name=f"interlock-run-{run.run_id}"
+        )
 
-    async def _execute(self, run: Run) -> None:
-        active = self._active[run.run_id]
+    async def _execute(self, run: Run, active: _Active) -> None:
         sink = EventSink(self._storage, self._notifier, run)
         try:
             try:
@@ -210,7 +229,7 @@ class Worker:
                 return
             except Exception as exc:
                 if is_database_outage(exc):
-                    await self._hand_back(run, sink, exc)
+                    await self._hand_back(run, sink, active, exc)
                     return
                 logger.exception("Run %s failed outside its graph.", run.run_id)
                 body = error_body(exc)
@@ -225,30 +244,42 @@ class Worker:
             active.finishing = True
             await self._finish(run, outcome, sink)
         finally:
-            self._release(run.run_id)
+            self._release(run.run_id, active)
 
-    def _release(self, run_id: str) -> None:
-        self._active.pop(run_id, None)
+    def _release(self, run_id: str, active: _Active) -> None:
+        if self._active.get(run_id) is active:
+            self._active.pop(run_id)
         self._slot_free.set()
         # Another run of the same thread may be waiting for this one to end.
         self._notifier.run_queued()
 
-    async def _hand_back(self, run: Run, sink: EventSink, exc: BaseException) -> None:
+    async def _hand_back(
+        self, run: Run, sink: EventSink, active: _Active, exc: BaseException
+    ) -> None:
         # The database went away under the run (a PostgreSQL restart): the graph did not
         # fail, so the run is not ended. Its lease is dropped so that the next attempt,
         # here or on another worker, continues from its last checkpoint. When even this
-        # fails, the lease runs out on its own and the same happens later.
+        # fails for as long as a lease lasts, the lease runs out and the same happens.
         logger.warning("Run %s lost its database (%s); handing it back.", run.run_id, exc)
-        try:
-            await self._storage.append_events(await sink.close(), utcnow())
+        self._release(run.run_id, active)  # no heartbeat may renew the lease meanwhile
+        events = await sink.close()
+
+        async def release() -> None:
+            if events:
+                await self._storage.append_events(events, utcnow())
+                events.clear()
             now = utcnow()
             await self._storage.renew_leases(self.worker_id, [run.run_id], now)
             for ended in await self._storage.recover_expired(
                 now + timedelta(milliseconds=1), max_attempts=self._max_attempts
             ):
                 self._notifier.run_ended(ended)
+
+        try:
+            await ride_out(release, patience=self._lease, what=f"handing back run {run.run_id}")
         except StorageError as again:
             logger.warning("Handing run %s back failed (%s); its lease will.", run.run_id, again)
+        self._notifier.run_queued()
 
     async def _finish(self, run: Run, outcome: RunOutcome, sink: EventSink) -> None:
         events = await sink.close()
@@ -260,22 +291,15 @@ class Worker:
             await self._on_run_end(ended)
 
     async def _write_end(self, run: Run, outcome: RunOutcome, events: list[NewEvent]) -> Run | None:
-        # The run has ended; its record must not be lost to a database restart. Retry
-        # while our lease would still hold; after that another worker owns the run.
-        loop = asyncio.get_running_loop()
-        give_up = loop.time() + self._lease
-        delay = 0.05
-        while True:
-            try:
-                return await self._storage.finish_run(
-                    run.run_id, outcome, utcnow(), events, worker_id=self.worker_id
-                )
-            except DatabaseUnavailable:
-                if loop.time() + delay > give_up:
-                    raise
-                logger.warning("Recording the end of run %s failed; retrying.", run.run_id)
-                await asyncio.sleep(delay)
-                delay = min(2.0, delay * 2)
+        # The run has ended; its record must not be lost to a database restart. Retrying
+        # is safe: the write only applies while this attempt still holds the run.
+        return await ride_out(
+            lambda: self._storage.finish_run(
+                run.run_id, outcome, utcnow(), events, worker_id=self.worker_id, attempt=run.attempt
+            ),
+            patience=self._lease,
+            what=f"recording the end of run {run.run_id}",
+        )
 
     async def _cancelled(
         self, run: Run, sink: EventSink, action: CancelAction, message: str
@@ -288,7 +312,9 @@ class Worker:
             status=RunStatus.INTERRUPTED,
             output={"__error__": body},
             thread_status=ThreadStatus.IDLE if rollback else ThreadStatus.INTERRUPTED,
-            thread_values=await self._executor.current_values(run),
+            thread_values=await ride_out(
+                lambda: self._executor.current_values(run), patience=self._lease
+            ),
             thread_error=body,
         )
         await self._finish(run, outcome, sink)

@@ -7,6 +7,7 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
+from interlock._outage import ride_out
 from interlock.config import parse_expiry
 from interlock.errors import (
     ConfigError,
@@ -32,7 +33,6 @@ from interlock.service.assistants import resolve_assistant
 from interlock.service.context import ServiceContext
 from interlock.service.ids import require_uuid
 from interlock.service.interrupts import Answer
-from interlock.service.outage import ride_out
 from interlock.service.threads import get_thread, new_thread
 from interlock.storage.base import InterruptClaim, RunCreation, ThreadQuery
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from functools import partial
 
+from interlock._outage import ride_out
 from interlock.models import StreamEvent
 from interlock.service.context import ServiceContext
-from interlock.service.outage import ride_out
 
 __all__ = ["follow_run", "follow_thread", "parse_last_event_id"]
 

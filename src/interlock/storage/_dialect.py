@@ -116,6 +116,8 @@ class SQLiteDialect(Dialect):
         return f"{column} -> ('$.\"' || :{key_param} || '\"') = json(:{value_param})"
 
 
+CONNECT_TIMEOUT = 10  # seconds; an unreachable host must not hold a database thread for long
+
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")
 
 
@@ -157,10 +159,8 @@ class PostgresDialect(Dialect):
 
     name = "postgres"
     begin = "BEGIN"
-    migrations_table_exists = (
-        "SELECT 1 FROM pg_tables "
-        "WHERE schemaname = current_schema() AND tablename = 'interlock_migrations'"
-    )
+    # Resolved through the search path, as the queries that follow resolve it.
+    migrations_table_exists = "SELECT 1 WHERE to_regclass('interlock_migrations') IS NOT NULL"
 
     def __init__(self, dsn: str) -> None:
         try:
@@ -178,7 +178,9 @@ class PostgresDialect(Dialect):
         """Connect in autocommit mode with dict rows."""
         from psycopg.rows import dict_row
 
-        conn = self._psycopg.connect(self.dsn, autocommit=True, row_factory=dict_row)
+        conn = self._psycopg.connect(
+            self.dsn, autocommit=True, row_factory=dict_row, connect_timeout=CONNECT_TIMEOUT
+        )
         return _PgConnection(conn)
 
     def is_broken(self, conn: Connection, error: Exception) -> bool:

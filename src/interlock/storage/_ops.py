@@ -421,26 +421,31 @@ class SqlOps(HitlOps, EventLogOps, OutboxOps):
         events: Sequence[NewEvent] = (),
         *,
         worker_id: str | None = None,
+        attempt: int | None = None,
     ) -> Run | None:
         """See `Storage.finish_run`."""
         with self._tx() as conn:
             row = self._one("get_run", {"run_id": run_id}, conn)
             if row is None:
                 return None
-            if worker_id is not None and row["worker_id"] != worker_id:
-                return None  # the lease was lost: another attempt owns the run now
-            self._insert_events(conn, events, now)
             run = run_from_row(row)
-            self._exec(
+            # The guard is in the UPDATE itself, so a requeue committed by another process
+            # after the read above still wins (the row lock orders the two writes).
+            ended = self._exec(
                 "finish_run",
                 {
                     "run_id": run_id,
                     "status": outcome.status.value,
                     "output": to_json(outcome.output),
                     "updated_at": to_ts(now),
+                    "worker_id": worker_id,
+                    "attempt": row["attempt"] if attempt is None else attempt,
                 },
                 conn,
             )
+            if not ended:
+                return None  # not this worker's running attempt (lease lost, or ended)
+            self._insert_events(conn, events, now)
             others = [
                 r
                 for r in self._all("active_runs", {"thread_id": run.thread_id}, conn)
@@ -587,7 +592,9 @@ class SqlOps(HitlOps, EventLogOps, OutboxOps):
                 thread_error=body,
                 pending_interrupts=self.pending_interrupts(run.thread_id),
             )
-            done = self.finish_run(run.run_id, outcome, now, worker_id=run.worker_id)
+            done = self.finish_run(
+                run.run_id, outcome, now, worker_id=run.worker_id, attempt=run.attempt
+            )
             if done is not None:
                 ended.append(done)
         return ended

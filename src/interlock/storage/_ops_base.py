@@ -42,6 +42,14 @@ __all__ = [
 T = TypeVar("T")
 
 
+class _CommitUnknown(Exception):
+    """The connection broke during COMMIT: whether the transaction applied is unknown."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
 class SqlBase:
     """One connection to the database, and the helpers every operation uses.
 
@@ -104,7 +112,10 @@ class SqlBase:
             raise
         try:
             conn.execute("COMMIT")
-        except self.dialect.errors:
+        except self.dialect.errors as exc:
+            if self.dialect.is_broken(conn, exc):
+                # Lost while committing: the server may have applied the transaction.
+                raise _CommitUnknown(exc) from exc
             with contextlib.suppress(*self.dialect.errors):
                 conn.execute("ROLLBACK")
             raise
@@ -112,23 +123,39 @@ class SqlBase:
     def run(self, fn: Callable[[], T]) -> T:
         """Run one operation; on a broken connection reconnect and try it once more.
 
-        A transaction that failed was rolled back by the database, so trying again is safe.
+        A transaction cut before its COMMIT was rolled back by the database, so trying
+        again is safe. One cut during its COMMIT may have been applied: it is not tried
+        again, and the caller learns that the outcome is unknown.
 
         Raises:
-            StorageError: the database failed (twice, when the connection was broken).
+            StorageError: the database refused the operation.
+            DatabaseUnavailable: the connection was lost, and reconnecting failed or the
+                operation's outcome is unknown.
         """
         try:
             return fn()
+        except _CommitUnknown as lost:
+            self._drop_connection()
+            msg = (
+                f"The database connection was lost while committing ({lost.cause}); the "
+                "change may or may not have been applied. Read the resource before retrying."
+            )
+            raise DatabaseUnavailable(msg) from lost.cause
         except self.dialect.errors as exc:
             if not self.dialect.is_broken(self.conn, exc):
                 raise StorageError(f"The database refused the operation: {exc}") from exc
         try:
-            with contextlib.suppress(*self.dialect.errors):
-                self.conn.close()
+            self._drop_connection()
             self.conn = self.dialect.connect()
             return fn()
+        except _CommitUnknown as lost:
+            raise DatabaseUnavailable(f"The database is unreachable: {lost.cause}") from lost.cause
         except self.dialect.errors as exc:
             raise DatabaseUnavailable(f"The database is unreachable: {exc}") from exc
+
+    def _drop_connection(self) -> None:
+        with contextlib.suppress(*self.dialect.errors):
+            self.conn.close()
 
     def _one(
         self, name: str, params: Mapping[str, Any], conn: Connection | None = None

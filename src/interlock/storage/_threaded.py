@@ -94,8 +94,10 @@ class ThreadedSqlStorage(Storage):
     async def close(self) -> None:
         """Stop the database threads and close every connection."""
         if self._threads is not None:
-            self._threads.shutdown(wait=True)
-            self._threads = None
+            threads, self._threads = self._threads, None
+            # Calls not started yet are dropped; the ones running finish (a thread cannot be
+            # interrupted), waited for off the event loop.
+            await asyncio.to_thread(threads.shutdown, wait=True, cancel_futures=True)
         with self._opened_lock:
             opened, self._opened = self._opened, []
         for ops in opened:
@@ -300,10 +302,11 @@ class ThreadedSqlStorage(Storage):
         events: Sequence[NewEvent] = (),
         *,
         worker_id: str | None = None,
+        attempt: int | None = None,
     ) -> Run | None:
         """See `Storage.finish_run`."""
         return await self._call(
-            SqlOps.finish_run, run_id, outcome, now, events, worker_id=worker_id
+            SqlOps.finish_run, run_id, outcome, now, events, worker_id=worker_id, attempt=attempt
         )
 
     async def append_events(self, events: Sequence[NewEvent], now: datetime) -> int:

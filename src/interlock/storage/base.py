@@ -335,13 +335,16 @@ class Storage(abc.ABC):
         events: Sequence[NewEvent] = (),
         *,
         worker_id: str | None = None,
+        attempt: int | None = None,
     ) -> Run | None:
         """End a run and update its thread and interrupts in one transaction.
 
         `events` are the run's last stream events, appended in the same transaction so
         a subscriber that sees the run ended has seen every event too. Returns the
         updated run, or None when the run was deleted meanwhile, or (with `worker_id`)
-        when that worker lost its lease and the run belongs to another attempt now.
+        when the run is no longer that worker's `running` attempt (`attempt`, when
+        given): its lease was lost, or this end was already written. Nothing is written
+        then, so ending a run twice (a retry after a lost acknowledgement) is harmless.
         """
 
     @abc.abstractmethod

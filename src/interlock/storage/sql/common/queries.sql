@@ -95,9 +95,12 @@ ORDER BY created_at, run_id;
 SELECT MIN(available_at) AS available_at FROM runs WHERE status = 'pending';
 
 -- name: finish_run
+-- With a worker id, only that worker's running attempt may end the run.
 UPDATE runs SET status = :status, output = :output, updated_at = :updated_at,
                 lease_until = NULL
-WHERE run_id = :run_id;
+WHERE run_id = :run_id
+  AND (CAST(:worker_id AS TEXT) IS NULL
+       OR (worker_id = :worker_id AND status = 'running' AND attempt = :attempt));
 
 -- name: set_run_status
 UPDATE runs SET status = :status, updated_at = :updated_at WHERE run_id = :run_id;
