@@ -156,8 +156,11 @@ async def test_killed_worker_run_finishes_on_another(
 async def test_killed_worker_does_not_repeat_steps_before_its_last_checkpoint(
     cluster: Cluster, tmp_path: Path
 ) -> None:
-    """SIGKILL in the second step: the run ends on the other worker, the first step ran once."""
-    api, workers, _ = cluster
+    """SIGKILL in the second step: the run ends on the other worker, the first step ran once.
+
+    A stream joined on the other API process sees attempt 1, then attempt 2, and the end.
+    """
+    api, workers, other_api = cluster
     journal = tmp_path / "journal.txt"
     journal.touch()
     async with httpx.AsyncClient(base_url=api.url, timeout=60) as http:
@@ -168,6 +171,11 @@ async def test_killed_worker_does_not_repeat_steps_before_its_last_checkpoint(
                 json={"assistant_id": "journal", "input": {"journal": str(journal), "delay": 3}},
             )
         ).json()
+        async def follow() -> list[Any]:
+            stream = get_client(url=other_api).runs.join_stream(thread_id, run["run_id"])
+            return [(part.event, part.data) async for part in stream]
+
+        watcher = asyncio.create_task(follow())
         deadline = time.monotonic() + 60
         while "ship" not in journal.read_text():
             assert time.monotonic() < deadline, "the second step never started"
@@ -181,7 +189,11 @@ async def test_killed_worker_does_not_repeat_steps_before_its_last_checkpoint(
         done = await _status(http, thread_id, run["run_id"], "success")
         assert done["status"] == "success"
         state = (await http.get(f"/threads/{thread_id}/state")).json()
+        seen = await asyncio.wait_for(watcher, 60)
     assert state["values"]["steps"] == ["charge", "ship"]
+    attempts = [data["attempt"] for event, data in seen if event == "metadata"]
+    assert attempts == [1, 2]
+    assert seen[-1] == ("values", state["values"])
     lines = [line.split() for line in journal.read_text().splitlines()]
     survivor = next(proc.pid for proc in workers.procs if proc.pid != first_pid)
     # The step the crash cut short ran again on the survivor; the one before did not.
