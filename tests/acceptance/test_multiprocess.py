@@ -171,6 +171,7 @@ async def test_killed_worker_does_not_repeat_steps_before_its_last_checkpoint(
                 json={"assistant_id": "journal", "input": {"journal": str(journal), "delay": 3}},
             )
         ).json()
+
         async def follow() -> list[Any]:
             stream = get_client(url=other_api).runs.join_stream(thread_id, run["run_id"])
             return [(part.event, part.data) async for part in stream]
