@@ -98,7 +98,7 @@ async def _open_postgres(
     dsn = str(settings.database)
     # Checkpoints and the store share one pool. Each connection is checked as it is
     # taken, so after a PostgreSQL restart the pool replaces the dead ones instead of
-    # failing every later checkpoint write.
+    # failing checkpoint writes with them.
     pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
         dsn,
         min_size=1,

@@ -79,9 +79,15 @@ class PostgresNotifier(InProcessNotifier):
                     self._dsn, autocommit=True
                 ) as conn:
                     while True:
-                        message = await self._outgoing.get()
+                        messages = [await self._outgoing.get()]
+                        # Whatever queued up meanwhile goes in the same round trip, and a
+                        # hint repeated (a busy run's event batches) goes once.
+                        while not self._outgoing.empty():
+                            messages.append(self._outgoing.get_nowait())
+                        payloads = [f"{self._me}|{m}" for m in dict.fromkeys(messages)]
                         await conn.execute(
-                            "SELECT pg_notify(%s, %s)", (CHANNEL, f"{self._me}|{message}")
+                            "SELECT pg_notify(%s, payload) FROM unnest(%s::text[]) AS payload",
+                            (CHANNEL, payloads),
                         )
             except psycopg.Error as exc:
                 logger.warning("Sending a notification failed (%s); reconnecting.", exc)
