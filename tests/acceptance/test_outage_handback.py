@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -70,17 +71,38 @@ async def test_lost_database_hands_the_run_back(tmp_path: Path) -> None:
 async def test_a_run_that_keeps_losing_its_database_ends_after_max_attempts(
     tmp_path: Path,
 ) -> None:
-    """The hand-back is bounded: after --max-attempts starts the run ends in error."""
+    """The hand-back is bounded: after --max-attempts starts the run ends in error.
+
+    Its webhook still reports the ending, as for a run that ended any other way.
+    """
     marks = tmp_path / "marks.txt"
     config = _project(tmp_path, losses=100)
+    hooks: asyncio.Queue[bytes] = asyncio.Queue()
+
+    async def receive(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(next(h for h in head.decode().split("\r\n") if h.lower().startswith(
+            "content-length")).split(":")[1])  # fmt: skip
+        hooks.put_nowait(await reader.readexactly(length))
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    receiver = await asyncio.start_server(receive, "127.0.0.1", 0)
+    hook_url = f"http://127.0.0.1:{receiver.sockets[0].getsockname()[1]}/hook"
     with LiveServer(config, tmp_path / "db.sqlite", extra_args=["--max-attempts", "2"]) as server:
         client = get_client(url=server.url)
         thread = await client.threads.create()
         out = await client.runs.wait(
-            thread["thread_id"], "flaky", input={"marks": str(marks)}, raise_error=False
-        )
+            thread["thread_id"], "flaky", input={"marks": str(marks)}, raise_error=False,
+            webhook=hook_url,
+        )  # fmt: skip
+        hook = json.loads(await asyncio.wait_for(hooks.get(), 30))
+        assert hook["status"] == "error"
         assert out["__error__"]["error"] == "WorkerLost"
         [run] = await client.runs.list(thread["thread_id"])
         assert run["status"] == "error"
+        assert hook["run_id"] == run["run_id"]
         assert (await client.threads.get(thread["thread_id"]))["status"] == "error"
+    receiver.close()
     assert marks.read_text().splitlines() == ["try", "try"]

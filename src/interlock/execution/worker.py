@@ -195,9 +195,19 @@ class Worker:
                 elif held[run_id]:
                     self.cancel(run_id, str(held[run_id]), f"{held[run_id]} requested")
         for run in await self._storage.recover_expired(now, max_attempts=self._max_attempts):
-            logger.warning("Run %s ended in error: its workers kept stopping.", run.run_id)
-            self._notifier.run_ended(run)
+            await self._given_up(run)
         self._notifier.run_queued()
+
+    async def _given_up(self, run: Run) -> None:
+        # A run out of attempts ended in error: tell its waiters, and run the end hooks
+        # (its webhook, a temporary thread's deletion) as for any other ending.
+        logger.warning("Run %s ended in error: its workers kept stopping.", run.run_id)
+        self._notifier.run_ended(run)
+        if self._on_run_end is not None:
+            try:
+                await self._on_run_end(run)
+            except Exception:
+                logger.exception("The end hooks of run %s failed.", run.run_id)
 
     def _spawn(self, run: Run) -> None:
         earlier = self._active.get(run.run_id)
@@ -273,7 +283,7 @@ class Worker:
             for ended in await self._storage.recover_expired(
                 now + timedelta(milliseconds=1), max_attempts=self._max_attempts
             ):
-                self._notifier.run_ended(ended)
+                await self._given_up(ended)
 
         try:
             await ride_out(release, patience=self._lease, what=f"handing back run {run.run_id}")
