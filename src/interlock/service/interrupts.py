@@ -200,14 +200,9 @@ async def search_decisions(ctx: ServiceContext, query: DecisionQuery) -> tuple[l
 
 
 async def decisions_of(ctx: ServiceContext, records: list[InterruptRecord]) -> dict[str, Decision]:
-    """The decisions that answered these records, by decision id."""
-    found = {}
-    for record in records:
-        if record.decision_id:
-            decision = await ctx.storage.get_decision(record.decision_id)
-            if decision is not None:
-                found[decision.decision_id] = decision
-    return found
+    """The decisions that answered these records, by decision id (one read for a page)."""
+    wanted = sorted({r.decision_id for r in records if r.decision_id})
+    return {d.decision_id: d for d in await ctx.storage.get_decisions(wanted)}
 
 
 def static_claim(record: InterruptRecord, run: Run, value: Any, answer: Answer) -> InterruptClaim:

@@ -6,6 +6,7 @@ is one hop from the event loop, and a writer waiting for the file lock never blo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -141,10 +142,14 @@ class HitlOps(SqlBase):
                     )
             return True
 
-    def get_decision(self, decision_id: str) -> Decision | None:
-        """See `Storage.get_decision`."""
-        row = self._one("get_decision", {"decision_id": decision_id})
-        return None if row is None else decision_from_row(row)
+    def get_decisions(self, decision_ids: Sequence[str]) -> list[Decision]:
+        """See `Storage.get_decisions`."""
+        if not decision_ids:
+            return []
+        params = {f"d{n}": decision_id for n, decision_id in enumerate(decision_ids)}
+        marks = ", ".join(f":{name}" for name in params)
+        sql = f"SELECT * FROM decisions WHERE decision_id IN ({marks})"  # noqa: S608 -- only placeholders
+        return [decision_from_row(row) for row in self.conn.execute(sql, params).fetchall()]
 
     def search_decisions(self, query: DecisionQuery) -> tuple[list[Decision], int]:
         """See `Storage.search_decisions`."""

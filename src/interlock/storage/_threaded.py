@@ -385,9 +385,9 @@ class ThreadedSqlStorage(Storage):
             SqlOps.expire_interrupt, record, decision, cancel_thread=cancel_thread, now=now
         )
 
-    async def get_decision(self, decision_id: str) -> Decision | None:
-        """See `Storage.get_decision`."""
-        return await self._call(SqlOps.get_decision, decision_id)
+    async def get_decisions(self, decision_ids: Sequence[str]) -> list[Decision]:
+        """See `Storage.get_decisions`."""
+        return await self._call(SqlOps.get_decisions, decision_ids)
 
     async def search_decisions(self, query: DecisionQuery) -> tuple[list[Decision], int]:
         """See `Storage.search_decisions`."""

@@ -477,8 +477,8 @@ class Storage(abc.ABC):
     # Decisions
 
     @abc.abstractmethod
-    async def get_decision(self, decision_id: str) -> Decision | None:
-        """Return a decision, or None."""
+    async def get_decisions(self, decision_ids: Sequence[str]) -> list[Decision]:
+        """Return the decisions with these ids (in no particular order; unknown ids skipped)."""
 
     @abc.abstractmethod
     async def search_decisions(self, query: DecisionQuery) -> tuple[list[Decision], int]:

@@ -221,9 +221,6 @@ INSERT INTO decisions (decision_id, interrupt_id, thread_id, run_id, value, acto
 VALUES (:decision_id, :interrupt_id, :thread_id, :run_id, :value, :actor, :source,
         :payload_sha256, :created_at);
 
--- name: get_decision
-SELECT * FROM decisions WHERE decision_id = :decision_id;
-
 -- name: delete_thread_decisions
 DELETE FROM decisions WHERE thread_id = :thread_id;
 
