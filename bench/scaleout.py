@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -45,7 +44,7 @@ from hitl_cycle import (
     server_cycle,
 )
 
-from interlock.testing import LiveServer
+from interlock.testing import LiveServer, start_worker
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "langgraph.json"
 
@@ -71,26 +70,7 @@ def cluster(dsn: str, workers: int, folder: Path) -> Iterator[str]:
     procs = []
     try:
         for n in range(workers):
-            log = (folder / f"worker{n}.log").open("ab")
-            procs.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "interlock",
-                        "worker",
-                        "--config",
-                        str(EXAMPLES),
-                        "--database",
-                        dsn,
-                    ],
-                    stdout=log,
-                    stderr=log,
-                    env={**os.environ, "PYTHONUNBUFFERED": "1"},
-                )
-            )
-            log.close()
-        time.sleep(2)  # let the workers connect and start listening
+            procs.append(start_worker(EXAMPLES, dsn, folder / f"worker{n}.log"))
         yield api.url
     finally:
         for proc in procs:

@@ -14,7 +14,7 @@ from typing import IO, Self
 
 import httpx
 
-__all__ = ["LiveServer", "free_port"]
+__all__ = ["LiveServer", "free_port", "start_worker"]
 
 START_TIMEOUT = 60.0  # seconds a server may take to answer /ok
 
@@ -141,3 +141,30 @@ class LiveServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def start_worker(
+    config: Path, database: str, log_path: Path, *extra_args: str
+) -> subprocess.Popen[bytes]:
+    """Start `interlock worker` in a subprocess and wait until it says it has started.
+
+    Ready means its signal handlers are installed, so a SIGTERM sent afterwards drains it.
+
+    Raises:
+        RuntimeError: it exited, or did not start within `START_TIMEOUT` seconds.
+    """
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "interlock", "worker", "--config", str(config),
+             "--database", database, *extra_args],
+            stdout=log, stderr=log, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )  # fmt: skip
+    deadline = time.monotonic() + START_TIMEOUT
+    while "worker started" not in log_path.read_text(errors="replace"):
+        if proc.poll() is not None:
+            raise RuntimeError(f"The worker exited with {proc.returncode}:\n{log_path.read_text()}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"The worker did not start:\n{log_path.read_text()}")
+        time.sleep(0.05)
+    return proc

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,7 +15,7 @@ import pytest
 from langgraph_sdk import get_client
 from langgraph_sdk.schema import Command
 
-from interlock.testing import LiveServer
+from interlock.testing import LiveServer, start_worker
 
 pytestmark = pytest.mark.postgres
 
@@ -38,21 +36,9 @@ class Workers:
 
     def start(self, *extra: str) -> subprocess.Popen[bytes]:
         """Start one more worker, with more flags if given."""
-        log = (self.folder / f"worker{len(self.procs)}.log").open("ab")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "interlock", "worker", "--config", str(EXAMPLES),
-             "--database", self.database, "--lease-seconds", LEASE, *extra],
-            stdout=log, stderr=log, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )  # fmt: skip
-        log.close()
+        log_path = self.folder / f"worker{len(self.procs)}.log"
+        proc = start_worker(EXAMPLES, self.database, log_path, "--lease-seconds", LEASE, *extra)
         self.procs.append(proc)
-        # Ready once it says so: a signal before that would find no handler installed.
-        path = self.folder / f"worker{len(self.procs) - 1}.log"
-        deadline = time.monotonic() + 60
-        while "worker started" not in path.read_text(errors="replace"):
-            assert proc.poll() is None, path.read_text(errors="replace")
-            assert time.monotonic() < deadline, "the worker did not start"
-            time.sleep(0.05)
         return proc
 
     def stop(self) -> None:

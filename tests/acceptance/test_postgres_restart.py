@@ -12,7 +12,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -24,7 +23,7 @@ import pytest
 from langgraph_sdk import get_client
 from langgraph_sdk.schema import Command
 
-from interlock.testing import LiveServer, free_port
+from interlock.testing import LiveServer, free_port, start_worker
 
 pytestmark = pytest.mark.postgres
 
@@ -96,22 +95,6 @@ def private_postgres() -> Iterator[PrivatePostgres]:
         server.stop()
 
 
-def _worker(database: str, log_path: Path) -> subprocess.Popen[bytes]:
-    log = log_path.open("ab")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "interlock", "worker", "--config", str(EXAMPLES),
-         "--database", database, "--lease-seconds", "3"],
-        stdout=log, stderr=log, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )  # fmt: skip
-    log.close()
-    deadline = time.monotonic() + 60
-    while "worker started" not in log_path.read_text(errors="replace"):
-        assert proc.poll() is None, log_path.read_text(errors="replace")
-        assert time.monotonic() < deadline, "the worker did not start"
-        time.sleep(0.05)
-    return proc
-
-
 def _unfinished(database: str) -> list[tuple[Any, ...]]:
     import psycopg
 
@@ -139,7 +122,7 @@ async def test_processes_carry_on_when_postgresql_restarts(
         database=database,
         extra_args=["--workers", "0", "--lease-seconds", "3"],
     ).start()
-    worker = _worker(database, tmp_path / "worker.log")
+    worker = start_worker(EXAMPLES, database, tmp_path / "worker.log", "--lease-seconds", "3")
     client = get_client(url=api.url, timeout=30)
     refused: list[int | str] = []
     gate = asyncio.Semaphore(8)
