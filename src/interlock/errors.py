@@ -14,13 +14,15 @@ InterlockError
 ├── ConflictError          the resource exists, or the thread is busy (409)
 ├── GoneError              the interrupt expired before the answer arrived (410)
 └── StorageError           the database failed underneath us
-    └── DatabaseUnavailable  it cannot be reached at all (down, restarting)
+    ├── DatabaseUnavailable  it cannot be reached at all (down, restarting)
+    └── CommitOutcomeUnknown the connection broke during a commit: applied or not, unknown
 ```
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "CommitOutcomeUnknown",
     "ConfigError",
     "ConflictError",
     "DatabaseUnavailable",
@@ -88,6 +90,13 @@ class DatabaseUnavailable(StorageError):
     """The database cannot be reached (down or restarting). Nothing was applied; retry."""
 
 
+class CommitOutcomeUnknown(StorageError):
+    """The connection broke during a commit: the change may or may not have been applied.
+
+    Not an outage to retry through: read what was meant to change before doing it again.
+    """
+
+
 def is_database_outage(exc: BaseException) -> bool:
     """Whether `exc`, or an error that caused it, says the database connection was lost.
 
@@ -101,7 +110,7 @@ def is_database_outage(exc: BaseException) -> bool:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, DatabaseUnavailable) or _lost_connection(current):
+        if isinstance(current, DatabaseUnavailable) or is_lost_connection(current):
             return True
         cause = current.__cause__
         if cause is None and not current.__suppress_context__:
@@ -113,7 +122,8 @@ def is_database_outage(exc: BaseException) -> bool:
 _LOST_STATES = ("57P01", "57P02", "57P03")  # admin shutdown, crash shutdown, starting up
 
 
-def _lost_connection(exc: BaseException) -> bool:
+def is_lost_connection(exc: BaseException) -> bool:
+    """Whether a driver error itself (not its causes) says the connection was lost."""
     # Matched by module and name, so SQLite-only installs need no psycopg.
     for cls in type(exc).__mro__:
         if cls.__module__.split(".")[0] in ("psycopg", "psycopg_pool") and cls.__name__ in (

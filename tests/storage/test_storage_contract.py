@@ -529,3 +529,26 @@ async def test_ending_a_run_twice_or_from_a_stale_attempt_writes_nothing(storage
     assert again is None
     events = await storage.read_events(run_id=run.run_id, after=0, limit=10)
     assert [e.data for e in events] == ['{"n": 1}']
+
+
+async def test_release_run_lets_go_of_one_attempt_only(storage: Storage) -> None:
+    """Releasing an attempt requeues the run; a stale attempt's release changes nothing."""
+    thread = await storage.create_thread(_thread(), if_exists="raise")
+    run = await _queue(storage, _run(thread.thread_id))
+    now = utcnow()
+    first = await _claim(storage, now, "w1")
+    assert first is not None
+    assert await storage.release_run(run.run_id, worker_id="w1", attempt=first.attempt, now=now)
+    [] = await storage.recover_expired(now + timedelta(milliseconds=1), max_attempts=5)
+    second = await _claim(storage, now + timedelta(seconds=1), "w1")
+    assert second is not None
+    assert second.attempt == first.attempt + 1
+    # The first attempt, late, tries to let go again: the second keeps the run.
+    late = now + timedelta(seconds=2)
+    assert not await storage.release_run(
+        run.run_id, worker_id="w1", attempt=first.attempt, now=late
+    )
+    assert await storage.recover_expired(late + timedelta(milliseconds=1), max_attempts=5) == []
+    held = await storage.get_run(run.run_id)
+    assert held is not None
+    assert held.status == RunStatus.RUNNING

@@ -7,7 +7,12 @@ import sqlite3
 import psycopg
 import psycopg_pool
 
-from interlock.errors import DatabaseUnavailable, StorageError, is_database_outage
+from interlock.errors import (
+    CommitOutcomeUnknown,
+    DatabaseUnavailable,
+    StorageError,
+    is_database_outage,
+)
 
 
 def test_lost_connections_are_outages() -> None:
@@ -32,6 +37,8 @@ def test_graph_and_query_errors_are_not_outages() -> None:
     """A refused query, a SQLite error or the graph's own exception end the run as usual."""
     assert not is_database_outage(ValueError("boom"))
     assert not is_database_outage(StorageError("refused"))
+    # Cut during a commit: maybe applied, so not something to retry blindly.
+    assert not is_database_outage(CommitOutcomeUnknown("unknown"))
     assert not is_database_outage(psycopg.errors.UniqueViolation("duplicate"))
     assert not is_database_outage(sqlite3.OperationalError("database is locked"))
     assert not is_database_outage(psycopg.errors.QueryCanceled("statement timeout"))

@@ -86,7 +86,8 @@ class PostgresNotifier(InProcessNotifier):
                             messages.append(self._outgoing.get_nowait())
                         payloads = [f"{self._me}|{m}" for m in dict.fromkeys(messages)]
                         await conn.execute(
-                            "SELECT pg_notify(%s, payload) FROM unnest(%s::text[]) AS payload",
+                            "SELECT pg_notify(%s, p.payload) FROM unnest(%s::text[]) "
+                            "WITH ORDINALITY AS p(payload, n) ORDER BY p.n",
                             (CHANNEL, payloads),
                         )
             except psycopg.Error as exc:
@@ -120,7 +121,7 @@ class PostgresNotifier(InProcessNotifier):
         elif kind == "e" and args:
             with contextlib.suppress(InterlockError):
                 run = await self._fetch_run(args[0])
-                if run is not None:
+                if run is not None and not run.status.is_active:
                     super().run_ended(run)
         elif kind == "v" and len(args) == 2:
             super().events_appended(args[0], args[1])

@@ -16,7 +16,7 @@ from langchain_core.messages import BaseMessage, BaseMessageChunk, message_chunk
 from langgraph.types import StreamMode
 
 from interlock import serde
-from interlock.errors import DatabaseUnavailable
+from interlock.errors import CommitOutcomeUnknown, DatabaseUnavailable
 from interlock.events.base import Notifier
 from interlock.models import NewEvent, Run, utcnow
 from interlock.storage.base import Storage
@@ -69,6 +69,7 @@ class EventSink:
         self._failures = 0
         self._retry_at = 0.0
         self._closed = False
+        self._timer: asyncio.TimerHandle | None = None
 
     def emit(self, event: str, data: Any) -> None:
         """Queue one event; its data is encoded now, so later changes cannot leak in."""
@@ -89,7 +90,9 @@ class EventSink:
             batch, self._buffer = self._buffer, []
             try:
                 await self._storage.append_events(batch, utcnow())
-            except DatabaseUnavailable as exc:
+            except (DatabaseUnavailable, CommitOutcomeUnknown) as exc:
+                # (A batch cut during its commit may have been written: appended again, it
+                # shows twice, which a stream survives better than a gap.)
                 # The database is away (a restart): keep the batch, in order, for a later
                 # write or for the commit of the run's end, and back off meanwhile.
                 self._buffer[:0] = batch
@@ -97,7 +100,7 @@ class EventSink:
                 delay = min(MAX_RETRY_DELAY, 0.05 * 2**self._failures)
                 loop = asyncio.get_running_loop()
                 self._retry_at = loop.time() + delay
-                loop.call_later(delay, self._retry)
+                self._timer = loop.call_later(delay, self._retry)
                 logger.warning("Appending events of run %s failed: %s", self._run.run_id, exc)
                 return
             self._failures = 0
@@ -108,6 +111,15 @@ class EventSink:
         idle = self._writer is None or self._writer.done()
         if idle and self._buffer and not self._closed:
             self._writer = asyncio.create_task(self._write())
+
+    def abandon(self) -> None:
+        """Drop what is not written yet and write nothing more (another attempt took over)."""
+        self._closed = True
+        self._buffer = []
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._writer is not None:
+            self._writer.cancel()
 
     async def close(self) -> list[NewEvent]:
         """Wait for the write in flight; return what is left, to commit with the run's end."""

@@ -17,7 +17,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from interlock._outage import ride_out
-from interlock.errors import StorageError, is_database_outage
+from interlock.errors import (
+    CommitOutcomeUnknown,
+    DatabaseUnavailable,
+    StorageError,
+    is_database_outage,
+)
 from interlock.events.base import Notifier
 from interlock.execution.executor import Executor, error_body
 from interlock.execution.stream import EventSink
@@ -230,6 +235,7 @@ class Worker:
                 outcome = await self._executor.execute(run, sink)
             except asyncio.CancelledError:
                 if active.cancel_action == "lost":
+                    sink.abandon()
                     return  # the run belongs to another attempt now; write nothing
                 if active.cancel_action is None:
                     # Shutdown: stop() hands the run back to the queue; keep its events.
@@ -279,7 +285,11 @@ class Worker:
                 await self._storage.append_events(events, utcnow())
                 events.clear()
             now = utcnow()
-            await self._storage.renew_leases(self.worker_id, [run.run_id], now)
+            released = await self._storage.release_run(
+                run.run_id, worker_id=self.worker_id, attempt=run.attempt, now=now
+            )
+            if not released:
+                return  # another attempt holds the run now; it is not ours to requeue
             for ended in await self._storage.recover_expired(
                 now + timedelta(milliseconds=1), max_attempts=self._max_attempts
             ):
@@ -294,21 +304,31 @@ class Worker:
     async def _finish(self, run: Run, outcome: RunOutcome, sink: EventSink) -> None:
         events = await sink.close()
         ended = await self._write_end(run, outcome, events)
+        if ended is None:
+            return  # another attempt holds the run; its end is the one that counts
         sink.committed()
-        final = ended or run
-        self._notifier.run_ended(final)
-        if self._on_run_end is not None and ended is not None:
+        self._notifier.run_ended(ended)
+        if self._on_run_end is not None:
             await self._on_run_end(ended)
 
     async def _write_end(self, run: Run, outcome: RunOutcome, events: list[NewEvent]) -> Run | None:
         # The run has ended; its record must not be lost to a database restart. Retrying
         # is safe: the write only applies while this attempt still holds the run.
+        async def write() -> Run | None:
+            try:
+                return await self._storage.finish_run(
+                    run.run_id, outcome, utcnow(), events,
+                    worker_id=self.worker_id, attempt=run.attempt,
+                )  # fmt: skip
+            except CommitOutcomeUnknown:
+                # Cut during the commit: if the end was applied, the run reads as ended.
+                stored = await self._storage.get_run(run.run_id)
+                if stored is not None and not stored.status.is_active:
+                    return stored
+                raise DatabaseUnavailable("the end of the run was not recorded") from None
+
         return await ride_out(
-            lambda: self._storage.finish_run(
-                run.run_id, outcome, utcnow(), events, worker_id=self.worker_id, attempt=run.attempt
-            ),
-            patience=self._lease,
-            what=f"recording the end of run {run.run_id}",
+            write, patience=self._lease, what=f"recording the end of run {run.run_id}"
         )
 
     async def _cancelled(

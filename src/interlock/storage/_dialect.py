@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from interlock.errors import is_lost_connection
+
 __all__ = [
     "BUSY_TIMEOUT_MS",
     "Connection",
@@ -185,9 +187,9 @@ class PostgresDialect(Dialect):
 
     def is_broken(self, conn: Connection, error: Exception) -> bool:
         """See `Dialect.is_broken`."""
-        # OperationalError covers lost connections and server shutdowns (SQLSTATE 08, 57).
-        lost = isinstance(error, self._psycopg.OperationalError)
-        return lost or bool(getattr(conn, "broken", False))
+        # A lost connection or a server shutdown, not a deadlock or a cancelled query
+        # (also OperationalError): those are refusals, and the connection is fine.
+        return is_lost_connection(error) or bool(getattr(conn, "broken", False))
 
     def json_key_equals(self, column: str, key_param: str, value_param: str) -> str:
         """See `Dialect.json_key_equals`."""

@@ -566,6 +566,12 @@ class SqlOps(HitlOps, EventLogOps, OutboxOps):
                     held[run_id] = row["cancel_action"]
         return held
 
+    def release_run(self, run_id: str, *, worker_id: str, attempt: int, now: datetime) -> bool:
+        """See `Storage.release_run`."""
+        params = {"run_id": run_id, "worker_id": worker_id, "attempt": attempt, "now": to_ts(now)}
+        with self._tx() as conn:
+            return self._exec("release_run", params, conn) > 0
+
     def recover_expired(self, now: datetime, *, max_attempts: int) -> list[Run]:
         """See `Storage.recover_expired`."""
         ended: list[Run] = []

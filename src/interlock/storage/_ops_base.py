@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from interlock import serde
-from interlock.errors import DatabaseUnavailable, StorageError
+from interlock.errors import CommitOutcomeUnknown, DatabaseUnavailable, StorageError
 from interlock.models import (
     Decision,
     JSONObject,
@@ -129,8 +129,8 @@ class SqlBase:
 
         Raises:
             StorageError: the database refused the operation.
-            DatabaseUnavailable: the connection was lost, and reconnecting failed or the
-                operation's outcome is unknown.
+            DatabaseUnavailable: the connection was lost and reconnecting failed.
+            CommitOutcomeUnknown: the connection broke during the COMMIT.
         """
         try:
             return fn()
@@ -140,7 +140,7 @@ class SqlBase:
                 f"The database connection was lost while committing ({lost.cause}); the "
                 "change may or may not have been applied. Read the resource before retrying."
             )
-            raise DatabaseUnavailable(msg) from lost.cause
+            raise CommitOutcomeUnknown(msg) from lost.cause
         except self.dialect.errors as exc:
             if not self.dialect.is_broken(self.conn, exc):
                 raise StorageError(f"The database refused the operation: {exc}") from exc
@@ -149,7 +149,8 @@ class SqlBase:
             self.conn = self.dialect.connect()
             return fn()
         except _CommitUnknown as lost:
-            raise DatabaseUnavailable(f"The database is unreachable: {lost.cause}") from lost.cause
+            msg = f"The connection was lost again while committing ({lost.cause}); outcome unknown."
+            raise CommitOutcomeUnknown(msg) from lost.cause
         except self.dialect.errors as exc:
             raise DatabaseUnavailable(f"The database is unreachable: {exc}") from exc
 

@@ -349,6 +349,14 @@ class ThreadedSqlStorage(Storage):
         """See `Storage.renew_leases`."""
         return await self._call(SqlOps.renew_leases, worker_id, run_ids, lease_until)
 
+    async def release_run(
+        self, run_id: str, *, worker_id: str, attempt: int, now: datetime
+    ) -> bool:
+        """See `Storage.release_run`."""
+        return await self._call(
+            SqlOps.release_run, run_id, worker_id=worker_id, attempt=attempt, now=now
+        )
+
     async def recover_expired(self, now: datetime, *, max_attempts: int) -> list[Run]:
         """See `Storage.recover_expired`."""
         return await self._call(SqlOps.recover_expired, now, max_attempts=max_attempts)

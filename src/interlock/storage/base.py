@@ -375,6 +375,15 @@ class Storage(abc.ABC):
         """
 
     @abc.abstractmethod
+    async def release_run(
+        self, run_id: str, *, worker_id: str, attempt: int, now: datetime
+    ) -> bool:
+        """End the lease of one attempt of a run now, so that recovery requeues it.
+
+        Returns False (and changes nothing) when that attempt no longer holds the run.
+        """
+
+    @abc.abstractmethod
     async def recover_expired(self, now: datetime, *, max_attempts: int) -> list[Run]:
         """Requeue runs whose lease expired; end in `error` those out of attempts.
 

@@ -115,6 +115,11 @@ UPDATE runs SET lease_until = :lease_until
 WHERE run_id = :run_id AND worker_id = :worker_id AND status = 'running'
 RETURNING run_id, cancel_action;
 
+-- name: release_run
+-- One attempt lets go of its run: the lease ends now, and recovery requeues it.
+UPDATE runs SET lease_until = :now
+WHERE run_id = :run_id AND worker_id = :worker_id AND status = 'running' AND attempt = :attempt;
+
 -- name: expired_leases
 SELECT * FROM runs WHERE status = 'running' AND lease_until < :now
 ORDER BY lease_until LIMIT :limit;
