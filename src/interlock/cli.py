@@ -7,6 +7,7 @@ import logging
 import re
 import socket
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -76,18 +77,26 @@ def _safe(database: str) -> str:
     return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", database)
 
 
-def _options(fn: click.decorators.FC) -> click.decorators.FC:
-    options = [
-        click.option(
+_HTTP_ONLY = ("--host", "--port", "--workers", "--stream-keepalive")
+"""Flags of the HTTP server that mean nothing to `interlock worker`."""
+
+
+def _worker_options(fn: click.decorators.FC) -> click.decorators.FC:
+    return _options(fn, http=False)
+
+
+def _options(fn: click.decorators.FC, *, http: bool = True) -> click.decorators.FC:
+    options: list[tuple[str, Callable[[click.decorators.FC], click.decorators.FC]]] = [
+        _option(
             "--config",
             type=click.Path(path_type=Path, dir_okay=False),
             default=Path("langgraph.json"),
             show_default=True,
             help="The langgraph.json of the project.",
         ),
-        click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind."),
-        click.option("--port", type=int, default=DEFAULT_PORT, show_default=True, help="Port."),
-        click.option(
+        _option("--host", default="127.0.0.1", show_default=True, help="Interface to bind."),
+        _option("--port", type=int, default=DEFAULT_PORT, show_default=True, help="Port."),
+        _option(
             "--database",
             default=None,
             help=(
@@ -95,74 +104,80 @@ def _options(fn: click.decorators.FC) -> click.decorators.FC:
                 "postgresql:// URL."
             ),
         ),
-        click.option(
-            "--n-jobs", type=int, default=10, show_default=True, help="Runs executed at once."
-        ),
-        click.option(
+        _option("--n-jobs", type=int, default=10, show_default=True, help="Runs executed at once."),
+        _option(
             "--workers",
             type=click.IntRange(0, 1),
             default=1,
             show_default=True,
             help="1: this process executes runs; 0: it serves the API only.",
         ),
-        click.option(
+        _option(
             "--lease-seconds",
             type=float,
             default=30.0,
             show_default=True,
             help="Seconds a claimed run stays its worker's without a heartbeat.",
         ),
-        click.option(
+        _option(
             "--max-attempts",
             type=int,
             default=3,
             show_default=True,
             help="Starts of a run whose workers keep stopping before it ends in error.",
         ),
-        click.option(
+        _option(
             "--shutdown-grace",
             type=click.FloatRange(0),
             default=10.0,
             show_default=True,
             help="Seconds running runs get to finish on SIGTERM before going back to the queue.",
         ),
-        click.option(
+        _option(
             "--pool-size",
             type=click.IntRange(1, 1000),
             default=8,
             show_default=True,
             help="PostgreSQL: connections per process (as many again for checkpoints).",
         ),
-        click.option(
+        _option(
             "--migrate/--no-migrate",
             default=True,
             show_default=True,
             help="Apply pending schema migrations at start-up, or refuse a schema that is behind.",
         ),
-        click.option(
+        _option(
             "--stream-keepalive",
             type=float,
             default=5.0,
             show_default=True,
             help="Seconds of silence before a stream or a wait sends a keep-alive.",
         ),
-        click.option(
+        _option(
             "--event-retention",
             type=float,
             default=24 * 3600.0,
             show_default=True,
             help="Seconds the stream events of an ended run stay replayable.",
         ),
-        click.option(
+        _option(
             "--log-level",
             type=click.Choice(["debug", "info", "warning", "error"]),
             default="info",
             show_default=True,
         ),
     ]
-    for option in reversed(options):
-        fn = option(fn)
+    for flag, option in reversed(options):
+        if http or flag not in _HTTP_ONLY:
+            fn = option(fn)
     return fn
+
+
+def _option(
+    *decls: str, **attrs: Any
+) -> tuple[str, Callable[[click.decorators.FC], click.decorators.FC]]:
+    # The flag's first name, to tell the HTTP-only ones apart.
+    return decls[0].split("/")[0], click.option(*decls, **attrs)
 
 
 @click.group(context_settings={"auto_envvar_prefix": "INTERLOCK"})
@@ -187,12 +202,12 @@ def serve(log_level: str, **options: Any) -> None:
 
 def _settings(options: dict[str, Any]) -> Settings:
     # Flags map one to one onto Settings fields.
-    keepalive = options.pop("stream_keepalive")
+    keepalive = options.pop("stream_keepalive", Settings().stream_keepalive)
     return Settings(**options, stream_keepalive=keepalive, wait_keepalive=keepalive)
 
 
 @main.command()
-@_options
+@_worker_options
 def worker(log_level: str, **options: Any) -> None:
     """Execute runs from the database's queue, without serving HTTP (PostgreSQL)."""
     import asyncio
@@ -203,6 +218,13 @@ def worker(log_level: str, **options: Any) -> None:
 
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     settings = replace(_settings(options), workers=1)
+    if not is_postgres(settings.database):
+        click.echo(
+            "Error: interlock worker needs a shared database: pass --database postgresql://... "
+            "On a SQLite file, `interlock dev` (or `serve`) executes the runs itself.",
+            err=True,
+        )
+        sys.exit(1)
     try:
         project = load_project(settings.config)
         registry = GraphRegistry()

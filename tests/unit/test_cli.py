@@ -129,3 +129,22 @@ def test_db_upgrade_prepares_checkpoints_and_store_too(
             ).fetchall()
         }
     assert {"runs", "threads", "interrupts", "checkpoints", "checkpoint_writes", "store"} <= tables
+
+
+def test_worker_refuses_a_sqlite_file(tmp_path: Path) -> None:
+    """A worker on a SQLite file would fight the server that owns it: a clear error instead."""
+    result = CliRunner().invoke(
+        main, ["worker", "--config", str(EXAMPLES), "--database", str(tmp_path / "db.sqlite")]
+    )
+    assert result.exit_code == 1
+    assert "postgresql://" in result.output
+    assert not (tmp_path / "db.sqlite").exists()
+
+
+def test_worker_has_no_http_flags() -> None:
+    """`interlock worker --help` lists what a worker uses, not --host or --port."""
+    result = CliRunner().invoke(main, ["worker", "--help"])
+    assert result.exit_code == 0
+    assert "--pool-size" in result.output
+    assert "--port" not in result.output
+    assert "--host" not in result.output
