@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import contextlib
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,8 +98,8 @@ async def _open_postgres(
         raise ConfigError(msg) from exc
     dsn = str(settings.database)
     # Checkpoints and the store share one pool. Each connection is checked as it is
-    # taken, so after a PostgreSQL restart the pool replaces the dead ones instead of
-    # failing checkpoint writes with them.
+    # taken (without a round trip), so after a PostgreSQL restart the pool replaces the
+    # dead ones instead of failing checkpoint writes with them.
     pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
         dsn,
         min_size=1,
@@ -109,7 +110,7 @@ async def _open_postgres(
             "row_factory": dict_row,
             "connect_timeout": int(POOL_OPEN_TIMEOUT),
         },
-        check=AsyncConnectionPool.check_connection,
+        check=_check_idle_connection,
         open=False,
         name="interlock-checkpoints",
     )
@@ -131,3 +132,37 @@ async def _open_postgres(
     opened = storage or PostgresStorage(dsn, pool_size=settings.pool_size, migrate=settings.migrate)
     await stack.enter_async_context(opened)
     return Backend(storage=opened, checkpointer=saver, store=memory)
+
+
+async def _check_idle_connection(conn: Any) -> None:
+    """Refuse a pooled connection the server has closed, without a round trip.
+
+    An idle connection has nothing to read. A server that shut down or ended the session
+    has sent an error and closed the socket, so a non-blocking peek finds bytes (or the
+    end of the stream). Such a connection is closed here: the pool discards a closed
+    connection, while one that merely failed a check would be handed out again. Over
+    TLS, pending bytes may be the protocol's own, so there the round-trip check is used.
+
+    Raises:
+        psycopg.OperationalError: the connection was unusable; the pool takes another.
+    """
+    import psycopg
+    from psycopg_pool import AsyncConnectionPool
+
+    if conn.closed or conn.broken:
+        raise psycopg.OperationalError("the connection is closed")
+    if conn.pgconn.ssl_in_use:
+        await AsyncConnectionPool.check_connection(conn)
+        return
+    sock = socket.fromfd(conn.pgconn.socket, socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        pending = sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+    except BlockingIOError:
+        return  # nothing to read: alive and idle
+    except OSError as exc:
+        pending = str(exc).encode()
+    finally:
+        sock.close()
+    await conn.close()
+    reason = "the server closed it" if not pending else "the server sent an error or a notice"
+    raise psycopg.OperationalError(f"the pooled connection is unusable: {reason}")
