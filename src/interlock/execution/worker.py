@@ -301,15 +301,23 @@ class Worker:
             logger.warning("Handing run %s back failed (%s); its lease will.", run.run_id, again)
         self._notifier.run_queued()
 
-    async def _finish(self, run: Run, outcome: RunOutcome, sink: EventSink) -> None:
+    async def _finish(self, run: Run, outcome: RunOutcome, sink: EventSink) -> bool:
+        """Record the end of the run; False when another attempt holds it (nothing written)."""
         events = await sink.close()
-        ended = await self._write_end(run, outcome, events)
+        try:
+            ended = await self._write_end(run, outcome, events)
+        except StorageError:
+            # The database stayed away for a whole lease: the lease runs out and the run
+            # is taken up again from its last checkpoint.
+            logger.exception("Could not record the end of run %s.", run.run_id)
+            return False
         if ended is None:
-            return  # another attempt holds the run; its end is the one that counts
+            return False  # another attempt holds the run; its end is the one that counts
         sink.committed()
         self._notifier.run_ended(ended)
         if self._on_run_end is not None:
             await self._on_run_end(ended)
+        return True
 
     async def _write_end(self, run: Run, outcome: RunOutcome, events: list[NewEvent]) -> Run | None:
         # The run has ended; its record must not be lost to a database restart. Retrying
@@ -347,6 +355,5 @@ class Worker:
             ),
             thread_error=body,
         )
-        await self._finish(run, outcome, sink)
-        if rollback:
+        if await self._finish(run, outcome, sink) and rollback:
             await self._storage.delete_run(run.run_id, utcnow())

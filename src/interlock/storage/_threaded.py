@@ -93,17 +93,20 @@ class ThreadedSqlStorage(Storage):
 
     async def close(self) -> None:
         """Stop the database threads and close every connection."""
-        if self._threads is not None:
-            threads, self._threads = self._threads, None
-            # Calls not started yet are dropped; the ones running finish (a thread cannot be
-            # interrupted), waited for off the event loop.
-            await asyncio.to_thread(threads.shutdown, wait=True, cancel_futures=True)
-        with self._opened_lock:
-            opened, self._opened = self._opened, []
-        for ops in opened:
-            with contextlib.suppress(Exception):
-                ops.close()
-        self._idle = queue.SimpleQueue()
+        try:
+            if self._threads is not None:
+                threads, self._threads = self._threads, None
+                # Calls not started yet are dropped; the ones running finish (a thread cannot
+                # be interrupted), waited for off the event loop.
+                await asyncio.to_thread(threads.shutdown, wait=True, cancel_futures=True)
+        finally:
+            # Also when the wait above is cancelled: no connection outlives the storage.
+            with self._opened_lock:
+                opened, self._opened = self._opened, []
+            for ops in opened:
+                with contextlib.suppress(Exception):
+                    ops.close()
+            self._idle = queue.SimpleQueue()
 
     @property
     def open_connections(self) -> int:
