@@ -131,3 +131,21 @@ def _fresh_database(request: pytest.FixtureRequest, admin: str) -> str:
 def new_postgres_database(request: pytest.FixtureRequest, postgres_admin: str) -> Callable[[], str]:
     """Make empty PostgreSQL databases, dropped after the test; returns their DSNs."""
     return lambda: _fresh_database(request, postgres_admin)
+
+
+@pytest.fixture
+def end_sessions(postgres_admin: str) -> Callable[[str], int]:
+    """End every session on a database, as a server restart would; returns how many."""
+
+    def end(dsn: str) -> int:
+        import psycopg
+
+        with psycopg.connect(postgres_admin, autocommit=True) as admin:
+            ended = admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (dsn.rpartition("/")[2],),
+            ).fetchall()
+        return len(ended)
+
+    return end

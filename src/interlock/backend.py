@@ -20,6 +20,7 @@ from langgraph.store.sqlite.aio import AsyncSqliteStore
 
 from interlock.config import Settings
 from interlock.errors import ConfigError
+from interlock.storage._dialect import CONNECT_TIMEOUT
 from interlock.storage.base import Storage
 from interlock.storage.sqlite import BUSY_TIMEOUT_MS, SQLiteStorage
 
@@ -108,7 +109,7 @@ async def _open_postgres(
             "autocommit": True,
             "prepare_threshold": 0,
             "row_factory": dict_row,
-            "connect_timeout": int(POOL_OPEN_TIMEOUT),
+            "connect_timeout": CONNECT_TIMEOUT,
         },
         check=_check_idle_connection,
         open=False,
@@ -160,9 +161,11 @@ async def _check_idle_connection(conn: Any) -> None:
     except BlockingIOError:
         return  # nothing to read: alive and idle
     except OSError as exc:
-        pending = str(exc).encode()
+        pending = None
+        reason = str(exc)
+    else:
+        reason = "the server sent a message" if pending else "the server closed it"
     finally:
         sock.close()
     await conn.close()
-    reason = "the server closed it" if not pending else "the server sent an error or a notice"
     raise psycopg.OperationalError(f"the pooled connection is unusable: {reason}")

@@ -17,7 +17,7 @@ import uvicorn
 
 from interlock._version import __version__
 from interlock.backend import is_postgres
-from interlock.config import DEFAULT_PORT, Settings, load_project
+from interlock.config import DEFAULT_POOL_SIZE, DEFAULT_PORT, Settings, load_project
 from interlock.errors import ConfigError, InterlockError, PortInUseError
 
 __all__ = ["main"]
@@ -136,7 +136,7 @@ def _options(fn: click.decorators.FC, *, http: bool = True) -> click.decorators.
         _option(
             "--pool-size",
             type=click.IntRange(1, 1000),
-            default=8,
+            default=DEFAULT_POOL_SIZE,
             show_default=True,
             help="PostgreSQL: connections per process (as many again for checkpoints).",
         ),

@@ -86,6 +86,9 @@ class InterruptOptions:
 DEFAULT_PORT = 2024
 """The port every LangGraph client expects by default."""
 
+DEFAULT_POOL_SIZE = 8
+"""PostgreSQL connections per process for Interlock's tables (and as many for checkpoints)."""
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
@@ -123,7 +126,7 @@ class Settings:
     """Seconds the events of an ended run stay replayable (the official default is 2 minutes)."""
     webhook_timeout: float = 10.0
     """Seconds a run-completion webhook POST may take."""
-    pool_size: int = 8
+    pool_size: int = DEFAULT_POOL_SIZE
     """PostgreSQL: the most connections a process opens for its own tables (and as many
     again for checkpoints and the store); they open as load needs them."""
     migrate: bool = True

@@ -380,21 +380,12 @@ async def test_leases_renew_expire_and_end_after_max_attempts(storage: Storage) 
 
 @pytest.mark.postgres
 async def test_postgres_storage_reconnects_after_losing_its_connection(
-    postgres_dsn: str, postgres_admin: str
+    postgres_dsn: str, end_sessions: Callable[[str], int]
 ) -> None:
     """When the server drops the connection (a restart), the next operation reconnects."""
-    import psycopg
-
     async with PostgresStorage(postgres_dsn) as storage:
         thread = await storage.create_thread(_thread(), if_exists="raise")
-        database = postgres_dsn.rpartition("/")[2]
-        with psycopg.connect(postgres_admin, autocommit=True) as admin:
-            killed = admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = %s AND pid <> pg_backend_pid()",
-                (database,),
-            ).fetchall()
-        assert killed
+        assert end_sessions(postgres_dsn)
         assert await storage.get_thread(thread.thread_id) == thread
         other = await storage.create_thread(_thread(), if_exists="raise")
         assert await storage.get_thread(other.thread_id) == other

@@ -67,9 +67,8 @@ class EventSink:
         self._buffer: list[NewEvent] = []
         self._writer: asyncio.Task[None] | None = None
         self._failures = 0
-        self._retry_at = 0.0
         self._closed = False
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: asyncio.TimerHandle | None = None  # set while backing off
 
     def emit(self, event: str, data: Any) -> None:
         """Queue one event; its data is encoded now, so later changes cannot leak in."""
@@ -81,8 +80,11 @@ class EventSink:
                 data=serde.dumps(data).decode(),
             )
         )
-        idle = self._writer is None or self._writer.done()
-        if idle and asyncio.get_running_loop().time() >= self._retry_at:
+        if self._timer is None:
+            self._start_writer()
+
+    def _start_writer(self) -> None:
+        if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write())
 
     async def _write(self) -> None:
@@ -91,16 +93,13 @@ class EventSink:
             try:
                 await self._storage.append_events(batch, utcnow())
             except (DatabaseUnavailable, CommitOutcomeUnknown) as exc:
-                # (A batch cut during its commit may have been written: appended again, it
-                # shows twice, which a stream survives better than a gap.)
                 # The database is away (a restart): keep the batch, in order, for a later
-                # write or for the commit of the run's end, and back off meanwhile.
+                # write or for the commit of the run's end, and back off meanwhile. (A batch
+                # cut during its commit may be written twice, which beats a gap.)
                 self._buffer[:0] = batch
                 self._failures += 1
                 delay = min(MAX_RETRY_DELAY, 0.05 * 2**self._failures)
-                loop = asyncio.get_running_loop()
-                self._retry_at = loop.time() + delay
-                self._timer = loop.call_later(delay, self._retry)
+                self._timer = asyncio.get_running_loop().call_later(delay, self._retry)
                 logger.warning("Appending events of run %s failed: %s", self._run.run_id, exc)
                 return
             self._failures = 0
@@ -108,9 +107,9 @@ class EventSink:
 
     def _retry(self) -> None:
         # Flush what waited, even if the run emits nothing more for a while.
-        idle = self._writer is None or self._writer.done()
-        if idle and self._buffer and not self._closed:
-            self._writer = asyncio.create_task(self._write())
+        self._timer = None
+        if self._buffer and not self._closed:
+            self._start_writer()
 
     def abandon(self) -> None:
         """Drop what is not written yet and write nothing more (another attempt took over)."""

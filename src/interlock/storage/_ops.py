@@ -26,6 +26,7 @@ from interlock.models import (
 )
 from interlock.storage._dialect import Connection
 from interlock.storage._ops_base import (
+    in_list,
     json_filters,
     metadata_filters,
     order_clause,
@@ -252,13 +253,10 @@ class SqlOps(HitlOps, EventLogOps, OutboxOps):
 
     def search_threads(self, query: ThreadQuery) -> tuple[list[Thread], int]:
         """See `Storage.search_threads`."""
-        where, params = ["1 = 1"], {}
+        where: list[str] = ["1 = 1"]
+        params: dict[str, Any] = {}
         if query.ids is not None:
-            marks = []
-            for n, thread_id in enumerate(query.ids):
-                params[f"id{n}"] = thread_id
-                marks.append(f":id{n}")
-            where.append(f"thread_id IN ({', '.join(marks) or 'NULL'})")
+            where.append(f"thread_id IN {in_list(params, 'id', query.ids)}")
         if query.status is not None:
             where.append("status = :status")
             params["status"] = query.status.value

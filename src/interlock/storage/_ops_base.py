@@ -32,6 +32,7 @@ from interlock.storage.sql import load_migrations, load_queries
 
 __all__ = [
     "SqlBase",
+    "in_list",
     "json_filters",
     "metadata_filters",
     "order_clause",
@@ -133,7 +134,17 @@ class SqlBase:
             CommitOutcomeUnknown: the connection broke during the COMMIT.
         """
         try:
-            return fn()
+            try:
+                return fn()
+            except self.dialect.errors as exc:
+                if not self.dialect.is_broken(self.conn, exc):
+                    raise StorageError(f"The database refused the operation: {exc}") from exc
+            try:
+                self._drop_connection()
+                self.conn = self.dialect.connect()
+                return fn()
+            except self.dialect.errors as exc:
+                raise DatabaseUnavailable(f"The database is unreachable: {exc}") from exc
         except _CommitUnknown as lost:
             self._drop_connection()
             msg = (
@@ -141,18 +152,6 @@ class SqlBase:
                 "change may or may not have been applied. Read the resource before retrying."
             )
             raise CommitOutcomeUnknown(msg) from lost.cause
-        except self.dialect.errors as exc:
-            if not self.dialect.is_broken(self.conn, exc):
-                raise StorageError(f"The database refused the operation: {exc}") from exc
-        try:
-            self._drop_connection()
-            self.conn = self.dialect.connect()
-            return fn()
-        except _CommitUnknown as lost:
-            msg = f"The connection was lost again while committing ({lost.cause}); outcome unknown."
-            raise CommitOutcomeUnknown(msg) from lost.cause
-        except self.dialect.errors as exc:
-            raise DatabaseUnavailable(f"The database is unreachable: {exc}") from exc
 
     def _drop_connection(self) -> None:
         with contextlib.suppress(*self.dialect.errors):
@@ -326,3 +325,15 @@ def json_filters(
         where.append(dialect.json_key_equals(column, key_name, value_name))
         params[key_name] = str(key)
         params[value_name] = to_json(value)
+
+
+def in_list(params: dict[str, Any], prefix: str, values: Sequence[Any]) -> str:
+    """Add `values` to `params` as `:<prefix>0`, `:<prefix>1`...; return the `(...)` list.
+
+    An empty list reads `(NULL)`, which matches nothing.
+    """
+    marks = []
+    for n, value in enumerate(values):
+        params[f"{prefix}{n}"] = value
+        marks.append(f":{prefix}{n}")
+    return f"({', '.join(marks) or 'NULL'})"

@@ -18,7 +18,7 @@ from interlock.models import (
     ThreadStatus,
 )
 from interlock.storage._dialect import Connection
-from interlock.storage._ops_base import SqlBase, metadata_filters
+from interlock.storage._ops_base import SqlBase, in_list, metadata_filters
 from interlock.storage._rows import (
     decision_from_row,
     decision_params,
@@ -146,9 +146,9 @@ class HitlOps(SqlBase):
         """See `Storage.get_decisions`."""
         if not decision_ids:
             return []
-        params = {f"d{n}": decision_id for n, decision_id in enumerate(decision_ids)}
-        marks = ", ".join(f":{name}" for name in params)
-        sql = f"SELECT * FROM decisions WHERE decision_id IN ({marks})"  # noqa: S608 -- only placeholders
+        params: dict[str, Any] = {}
+        marks = in_list(params, "d", decision_ids)
+        sql = f"SELECT * FROM decisions WHERE decision_id IN {marks}"  # noqa: S608 -- placeholders
         return [decision_from_row(row) for row in self.conn.execute(sql, params).fetchall()]
 
     def search_decisions(self, query: DecisionQuery) -> tuple[list[Decision], int]:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+from interlock.config import DEFAULT_POOL_SIZE
 from interlock.storage._dialect import PostgresDialect
 from interlock.storage._threaded import ThreadedSqlStorage
 
-__all__ = ["DEFAULT_POOL_SIZE", "PostgresStorage"]
-
-DEFAULT_POOL_SIZE = 8
-"""Connections per process for Interlock's own tables (and as many for checkpoints)."""
+__all__ = ["PostgresStorage"]
 
 
 class PostgresStorage(ThreadedSqlStorage):
